@@ -1,0 +1,52 @@
+# pilotkg — every target sets up what it needs (.venv, npm assets, the built graph).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+YASGUI  := server/static/vendor/yasgui/yasgui.min.js
+SOURCES := $(wildcard data/sources/*)
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: build serve test lint bench assets clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# YASGUI from the npm registry into a git-ignored folder; without npm the query page uses a CDN.
+assets: $(YASGUI)
+
+$(YASGUI):
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p build/npm && cp server/package.json build/npm/ && \
+	  (cd build/npm && npm install --no-audit --no-fund --loglevel=error) && \
+	  mkdir -p $(dir $(YASGUI)) && \
+	  cp build/npm/node_modules/@zazuko/yasgui/build/yasgui.min.js build/npm/node_modules/@zazuko/yasgui/build/yasgui.min.css $(dir $(YASGUI)); \
+	else echo "npm not found: the query page will load YASGUI from a CDN"; fi
+
+dist/SHA256SUMS: $(STAMP) $(SOURCES) $(shell find ontology vocab shapes loaders graph pilotkg -type f -not -path '*/__pycache__/*')
+	$(BIN)/pilotkg build
+
+build: dist/SHA256SUMS
+
+serve: build assets
+	$(BIN)/pilotkg serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) assets
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: build
+	$(BIN)/python bench/build_bench.py
+
+clean:
+	rm -rf dist build .pytest_cache

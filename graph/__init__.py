@@ -1,0 +1,1 @@
+"""Graph: build, validate, reason over and publish the pilot graph."""

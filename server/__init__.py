@@ -1,0 +1,1 @@
+"""Server: the Flask app that serves SPARQL and Linked Data over the built store."""
