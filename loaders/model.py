@@ -1,0 +1,133 @@
+"""The plan model every loader produces and the RDF writer consumes.
+
+Text loaders and tabular loaders both fill these classes, so validation, publishing and the
+server never depend on where a plan came from. Every text field is a ``Fragment``: clean text
+with the source offset of each character (``None`` for sources without offsets, e.g. CSV).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pilotkg.loaders.fragment import Fragment
+from pilotkg.loaders.source import SourceText
+
+
+@dataclass(slots=True)
+class Notice:
+    title: Fragment
+    document_number: Fragment
+    issuer: str  # the name as the document writes it, resolved against the agency gazetteer
+    issued: dt.date
+    addressees: list[str]  # distinct, in document order
+    addressee_line: int  # 1-based source line, for error messages
+    body: Fragment
+    span: Fragment
+
+
+@dataclass(slots=True)
+class Paragraph:
+    number: int
+    heading: Fragment  # lead sentence without number and full stop
+    text: Fragment  # whole clean paragraph, number included
+    span: Fragment  # raw source characters
+    section: str  # number of the section holding it, e.g. "2-1"
+
+
+@dataclass(slots=True)
+class Section:
+    number: str  # "2" or "2-1"
+    title: Fragment
+    span: Fragment
+    body: list[Fragment] = field(default_factory=list)  # unnumbered paragraphs, clean
+    paragraphs: list[int] = field(default_factory=list)  # numbers of numbered paragraphs
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Measure:
+    number: int
+    text: Fragment
+    measure_type: str  # slug in the measure-type scheme
+    verb: str | None
+
+
+@dataclass(slots=True)
+class Task:
+    table: int
+    number: int
+    text: Fragment
+    span: Fragment  # raw source characters of the task cell (or of the recovered piece)
+    group: int
+    sector: str | None = None  # slug in the sector scheme
+    narrative_paragraph: int | None = None
+    narrative: Fragment | None = None  # the narrative's wording of the task
+    number_inferred: bool = False
+    measures: list[Measure] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)  # agency slugs, in order of mention
+
+    @property
+    def matches_narrative(self) -> bool | None:
+        if self.narrative is None:
+            return None
+        return self.narrative.text == self.text.text
+
+
+@dataclass(slots=True)
+class TaskGroup:
+    table: int
+    number: int
+    label: Fragment
+    category: str | None = None  # slug in the category scheme (table 1's competition categories)
+    narrative_paragraph: int | None = None
+
+
+@dataclass(slots=True)
+class TaskTable:
+    number: int
+    title: Fragment
+    span: Fragment
+    narrative_section: str | None = None
+    groups: list[TaskGroup] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Finding:
+    """Something the discrepancy report tells: a wording difference, a layout repair, a repeat."""
+
+    kind: str  # "wording" | "layout" | "repeat" | "uncovered"
+    subject: str  # e.g. "task 1-6"
+    message: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Plan:
+    source: SourceText
+    city: str  # as written in the plan title, e.g. 武汉市
+    city_slug: str
+    province_slug: str | None
+    title: Fragment
+    span: Fragment
+    notice: Notice
+    approved_by: str | None  # agency slug
+    implemented_by: list[str]  # agency slugs
+    period_years: int | None
+    sections: list[Section]
+    paragraphs: list[Paragraph]
+    task_list_title: Fragment
+    tables: list[TaskTable]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        return self.notice.issued.year
+
+    @property
+    def slug(self) -> str:
+        return f"{self.city_slug}-{self.year}"
+
+    def tasks(self) -> list[Task]:
+        return [task for table in self.tables for task in table.tasks]
