@@ -18,11 +18,11 @@ from pilotkg.loaders.source import SourceText
 class Notice:
     title: Fragment
     document_number: Fragment
-    issuer: str  # the name as the document writes it, resolved against the agency gazetteer
+    issuer: str  # agency slug (resolved against the gazetteer)
     issued: dt.date
-    addressees: list[str]  # distinct, in document order
+    addressees: list[str]  # agency slugs, distinct, in document order
     addressee_line: int  # 1-based source line, for error messages
-    body: Fragment
+    body: list[Fragment]  # the addressee line and each paragraph of the notice's text, clean
     span: Fragment
 
 
@@ -117,6 +117,7 @@ class Plan:
     period_years: int | None
     sections: list[Section]
     paragraphs: list[Paragraph]
+    intro: list[Fragment]  # the plan's text before its first section
     task_list_title: Fragment
     tables: list[TaskTable]
     findings: list[Finding] = field(default_factory=list)

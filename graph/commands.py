@@ -1,0 +1,151 @@
+"""The offline commands: build, validate, query, stats.
+
+Exit codes scripts can trust: 0 success, 1 the data is wrong (bad source, graph that does not
+conform, query error), 2 bad usage (click's own), 3 nothing built yet.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from pilotkg.graph.build import BuildError, build_dataset
+from pilotkg.graph.build import build as run_build
+from pilotkg.loaders.errors import LoadError
+from pilotkg.loaders.vocabulary import DEFAULT_BASE
+from pilotkg.paths import DIST_DIR, SOURCES_DIR
+
+EXIT_DATA = 1
+EXIT_NOT_BUILT = 3
+
+base_option = click.option("--base", envvar="PILOTKG_BASE", default=DEFAULT_BASE, show_default=True,
+                           help="Base IRI of the instance data (also PILOTKG_BASE).")
+sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+
+
+def _fail(message: str, code: int = EXIT_DATA) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command()
+@sources_argument
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DIST_DIR,
+              show_default=True, help="Output folder; replaced atomically on success.")
+@base_option
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the discrepancy report.")
+def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool) -> None:
+    """Build, validate and publish the graph from SOURCES (files or folders; default data/sources)."""
+    started = time.perf_counter()
+    try:
+        result = run_build(sources or (SOURCES_DIR,), out, base)
+    except (LoadError, BuildError) as exc:
+        _fail(str(exc))
+    if not quiet:
+        click.echo(result.report)
+    tasks = sum(len(p.tasks()) for p in result.plans)
+    click.echo(f"built {len(result.plans)} pilot(s), {tasks} tasks, {result.triples} triples into {out}/ "
+               f"in {time.perf_counter() - started:.2f} s", err=True)
+
+
+@click.command()
+@sources_argument
+@base_option
+@click.option("--reason/--no-reason", default=False, help="Also check OWL consistency with HermiT (slower).")
+def validate(sources: tuple[Path, ...], base: str, reason: bool) -> None:
+    """Validate the graph built from SOURCES against the SHACL shapes, without publishing."""
+    from pilotkg.graph.validate import validate as shacl
+
+    try:
+        dataset, plans = build_dataset(sources or (SOURCES_DIR,), base)
+    except (LoadError, BuildError) as exc:
+        _fail(str(exc))
+    result = shacl(dataset)
+    click.echo(result.report_text())
+    failed = not result.conforms
+    if reason:
+        from pilotkg.graph.reason import check_consistency
+
+        consistency = check_consistency(dataset)
+        click.echo(str(consistency))
+        failed = failed or not consistency.consistent or bool(consistency.unsatisfiable)
+    if failed:
+        sys.exit(EXIT_DATA)
+    click.echo(f"{len(plans)} pilot(s) conform", err=True)
+
+
+def _open_store(out: Path) -> ox.Store:
+    path = out / "store"
+    if not path.is_dir():
+        _fail(f"no store at {path}: run `pilotkg build` first", EXIT_NOT_BUILT)
+    return ox.Store.read_only(str(path))
+
+
+def _term(term: object) -> str:
+    if term is None:
+        return ""
+    return term.value if hasattr(term, "value") else str(term)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DIST_DIR, show_default=True,
+              help="The build folder holding the store.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True)
+def query(query: str, out: Path, fmt: str) -> None:
+    """Run QUERY (a SPARQL string or a .rq file) against the built store (union of all graphs)."""
+    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
+    store = _open_store(out)
+    try:
+        results = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        _fail(f"query syntax error: {exc}")
+    if isinstance(results, bool):
+        click.echo(json.dumps({"boolean": results}) if fmt == "json" else str(results).lower())
+        return
+    if isinstance(results, ox.QueryTriples):
+        sys.stdout.buffer.write(ox.serialize(results, format=ox.RdfFormat.TURTLE))
+        return
+    if fmt != "table":
+        native = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                  "json": ox.QueryResultsFormat.JSON}[fmt]
+        sys.stdout.buffer.write(results.serialize(format=native))
+        return
+    names = [v.value for v in results.variables]
+    rows = [[_term(solution[name]) for name in names] for solution in results]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    click.echo(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    click.echo("-+-".join("-" * w for w in widths))
+    for row in rows:
+        click.echo(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    click.echo(f"({len(rows)} rows)", err=True)
+
+
+STATS = """
+PREFIX pilot: <https://w3id.org/pilotkg/ontology#>
+SELECT ?label (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  VALUES (?class ?label) {
+    (pilot:Pilot "pilots") (pilot:Paragraph "paragraphs") (pilot:TaskTable "tables")
+    (pilot:TaskGroup "groups") (pilot:Task "tasks") (pilot:Measure "measures") (pilot:Agency "agencies")
+    (pilot:Sector "sectors")
+  }
+  OPTIONAL { ?x a ?class }
+} GROUP BY ?label ORDER BY ?label
+"""
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DIST_DIR, show_default=True)
+def stats(out: Path) -> None:
+    """Counts of what the built graph holds."""
+    store = _open_store(out)
+    triples = len(store)
+    for solution in store.query(STATS, use_default_graph_as_union=True):
+        click.echo(f"{solution['label'].value:<12}{int(solution['n'].value):>8}")
+    click.echo(f"{'quads':<12}{triples:>8}")

@@ -1,0 +1,31 @@
+"""The discrepancy report: where the task list and the narrative disagree, and what was repaired."""
+
+from __future__ import annotations
+
+from pilotkg.loaders.model import Plan
+
+SECTIONS = (
+    ("wording", "Wording that differs from the narrative"),
+    ("repeat", "Tasks that repeat one another"),
+    ("layout", "Layout repaired by following the narrative"),
+    ("uncovered", "Narrative sentences no task carries"),
+)
+
+
+def discrepancy_report(plans: list[Plan]) -> str:
+    """Markdown, one section per plan; stable order so that builds stay byte-identical."""
+    out = ["# Discrepancy report", ""]
+    for plan in plans:
+        out += [f"## {plan.slug}: {plan.title.text} ({plan.source.name})", ""]
+        if not plan.findings:
+            out += ["No discrepancies.", ""]
+        for kind, heading in SECTIONS:
+            findings = [f for f in plan.findings if f.kind == kind]
+            if not findings:
+                continue
+            out += [f"### {heading} ({len(findings)})", ""]
+            for finding in findings:
+                out.append(f"- **{finding.subject}**: {finding.message}")
+                out += [f"    - {line}" for line in finding.details]
+            out.append("")
+    return "\n".join(out)

@@ -1,0 +1,375 @@
+"""Load a plan from its text: layout → narrative alignment → the plan model.
+
+Nothing here is about one plan: names, counts, cities and dates all come from the document's
+own headings, and the vocabularies (sectors, categories, agencies, places, measure rules) come
+from data files through ``Vocabulary``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from pilotkg.loaders import align, layout
+from pilotkg.loaders.errors import LoadError
+from pilotkg.loaders.fragment import Fragment, clean
+from pilotkg.loaders.measures import split_measures
+from pilotkg.loaders.model import (
+    Finding,
+    Measure,
+    Notice,
+    Paragraph,
+    Plan,
+    Section,
+    Task,
+    TaskGroup,
+    TaskTable,
+)
+from pilotkg.loaders.source import SourceText, read_source
+from pilotkg.loaders.vocabulary import Vocabulary
+
+PILOT_TITLE = re.compile(r"^(?P<city>.+?)服务业扩大开放综合试点")
+APPROVAL = re.compile(r"已经(?P<who>[^，。、]{2,12}?)(?:批准|同意)")
+PERIOD = re.compile(r"经过\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,2})\s*年(?:的)?试点")
+IMPLEMENTING_SECTION = re.compile(r"组织实施|保障措施")
+GOVERNMENT = "人民政府"
+
+
+def load_plan_text(path: Path | str, vocabulary: Vocabulary) -> Plan:
+    """Read ``path`` and return its plan; LoadError names the file and line for anything wrong."""
+    return parse_plan(read_source(path), vocabulary)
+
+
+def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
+    lines = layout.split_lines(src.text)
+    notice_layout, after_notice = layout.read_notice(src, lines)
+    plan_layout = layout.read_plan(src, lines, after_notice, notice_layout.plan_title)
+    tables_layout = layout.read_task_list(src, lines, plan_layout.end)
+    notice = _notice(src, notice_layout, vocabulary)
+    city, city_slug, province_slug = _city(src, notice_layout, plan_layout, vocabulary)
+
+    paragraphs = [_paragraph(src, p) for p in plan_layout.paragraphs]
+    sections = [
+        Section(s.number, s.title, layout.span_of(src.text, s.lines),
+                [layout.join_paragraph(b) for b in s.body], list(s.paragraphs), list(s.children))
+        for s in plan_layout.sections
+    ]
+    findings: list[Finding] = []
+    tables = _tables(src, tables_layout, sections, paragraphs, vocabulary, findings)
+    _check_complete(src, tables, tables_layout, sections)
+    for table in tables:
+        for task in table.tasks:
+            _measures_and_agencies(task, vocabulary)
+    findings.extend(_repeats(tables))
+
+    plan_lines = lines[plan_layout.title_line.number - 1: plan_layout.end]
+    return Plan(
+        source=src,
+        city=city,
+        city_slug=city_slug,
+        province_slug=province_slug,
+        title=clean(plan_layout.title_line.fragment()),
+        span=layout.span_of(src.text, [line for line in plan_lines if line.bare]),
+        notice=notice,
+        approved_by=_approver(src, notice, vocabulary),
+        implemented_by=_implementers(sections, paragraphs, vocabulary),
+        period_years=_period(sections),
+        sections=sections,
+        paragraphs=paragraphs,
+        intro=[layout.join_paragraph(b) for b in plan_layout.intro],
+        task_list_title=clean(plan_layout.task_list_line.fragment()),
+        tables=tables,
+        findings=findings,
+    )
+
+
+# --- notice and pilot -----------------------------------------------------------------------
+
+
+def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> Notice:
+    names = layout.addressees(n.addressee_line)
+    slugs: list[str] = []
+    for name in [n.issuer, *names]:
+        agency = vocabulary.agencies.resolve(name)
+        if agency is None:
+            raise LoadError(src.path, f"agency '{name}' is not in the gazetteer vocab/agencies.csv "
+                                      "(add its full name, short forms and English name)",
+                            n.addressee_line.number if name in names else n.title_line.number)
+        if agency.slug not in slugs[1:]:
+            slugs.append(agency.slug)
+    body = [layout.join_paragraph(b) for b in layout.split_paragraphs(n.body_lines)]
+    span_lines = [n.title_line, n.date_line]
+    return Notice(
+        title=clean(n.title_line.fragment()),
+        document_number=layout.document_number(n.number_line),
+        issuer=slugs[0],
+        issued=n.issued,
+        addressees=slugs[1:],
+        addressee_line=n.addressee_line.number,
+        body=[clean(n.addressee_line.fragment()), *body],
+        span=layout.span_of(src.text, span_lines),
+    )
+
+
+def _city(src: SourceText, n: layout.NoticeLayout, p: layout.PlanLayout,
+          vocabulary: Vocabulary) -> tuple[str, str, str | None]:
+    m = PILOT_TITLE.match(re.sub(r"\s+", "", n.plan_title))
+    if not m:
+        raise LoadError(src.path, f"the plan title '{n.plan_title}' does not name a city "
+                                  "('…服务业扩大开放综合试点总体方案')", p.title_line.number)
+    place = vocabulary.places.resolve(m["city"])
+    if place is None:
+        raise LoadError(src.path, f"city '{m['city']}' is not in the gazetteer vocab/places.csv",
+                        p.title_line.number)
+    return m["city"], place.slug, place.province_slug
+
+
+def _approver(src: SourceText, notice: Notice, vocabulary: Vocabulary) -> str | None:
+    for paragraph in notice.body:
+        if m := APPROVAL.search(paragraph.text):
+            agency = vocabulary.agencies.resolve(m["who"])
+            if agency is None:
+                raise LoadError(src.path, f"approving authority '{m['who']}' is not in vocab/agencies.csv")
+            return agency.slug
+    return None
+
+
+def _implementers(sections: list[Section], paragraphs: list[Paragraph], vocabulary: Vocabulary) -> list[str]:
+    """Governments named in the organisation-and-implementation section, in order of mention."""
+    found: list[str] = []
+    for section in sections:
+        if not IMPLEMENTING_SECTION.search(section.title.text):
+            continue
+        texts = [*section.body, *(p.text for p in paragraphs if p.number in section.paragraphs)]
+        for text in texts:
+            for agency, _, _ in vocabulary.agencies.find_in(text.text):
+                if agency.name_zh.endswith(GOVERNMENT) and agency.slug not in found:
+                    found.append(agency.slug)
+    return found
+
+
+def _period(sections: list[Section]) -> int | None:
+    for section in sections:
+        for text in section.body:
+            if m := PERIOD.search(text.text):
+                return int(m["n"]) if m["n"].isdigit() else layout.cn_number(m["n"])
+    return None
+
+
+def _paragraph(src: SourceText, p: layout.NumberedLayout) -> Paragraph:
+    text = layout.join_paragraph(p.lines)
+    heading, _ = align.heading_and_body(text)
+    return Paragraph(p.number, heading, text, layout.span_of(src.text, [x for x in p.lines if x.bare]), p.section)
+
+
+# --- task list ------------------------------------------------------------------------------
+
+
+def _task_text(cell: Fragment, extra: list[Fragment]) -> Fragment:
+    text = clean(Fragment.join([cell, *extra]))
+    m = layout.TASK_CELL.match(text.text)
+    assert m is not None
+    return text[m.end():]
+
+
+def _mirrored_section(title: Fragment, sections: list[Section]) -> Section | None:
+    """The narrative sub-section a table repeats: the one whose title is closest to the table's."""
+    candidates = {k: s.title.text for k, s in enumerate(sections) if s.paragraphs}
+    best = align.best_label(title.text, candidates)
+    return None if best is None else sections[best]
+
+
+def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: list[Section],
+            paragraphs: list[Paragraph], vocabulary: Vocabulary, findings: list[Finding]) -> list[TaskTable]:
+    by_number = {p.number: p for p in paragraphs}
+    tables: list[TaskTable] = []
+    for tl in tables_layout:
+        table = TaskTable(tl.number, tl.title, layout.span_of(src.text, tl.lines))
+        section = _mirrored_section(tl.title, sections)
+        units: list[align.Unit] = []
+        if section is not None:
+            table.narrative_section = section.number
+            units = align.narrative_units([(n, by_number[n].text) for n in section.paragraphs])
+        choices = [u.fragment.text for u in units]
+        headings = {n: by_number[n].heading.text for n in (section.paragraphs if section else [])}
+        sector_column = max(range(len(tl.label_names)), default=None) if len(tl.label_names) > 1 else None
+        groups: dict[object, TaskGroup] = {}
+        group_key_of_label: dict[str, object] = {}
+
+        def group_for(key: object, label: Fragment, paragraph: int | None,
+                      groups: dict[object, TaskGroup] = groups, table: TaskTable = table) -> TaskGroup:
+            if key not in groups:
+                category = vocabulary.categories.resolve(label.text)
+                groups[key] = TaskGroup(table.number, 0, label, category, paragraph)
+            return groups[key]
+
+        for row in tl.rows:
+            text = _task_text(row.cell, row.extra)
+            subject = f"task {tl.number}-{row.number}"
+            placement = align.place(text, units, choices)
+            narrative = Fragment.join(units[k].fragment for k in placement.units) if placement.units else None
+            paragraph = units[placement.units[0]].paragraph if placement.units else None
+
+            # Group: the narrative paragraph the task stands in; the layout label where there is none.
+            label = row.labels.get(0)
+            label_text = clean(label) if label is not None else None
+            label_paragraph = None
+            if label_text is not None:
+                label_paragraph = align.best_label(label_text.text, headings)
+                if label_text.text not in group_key_of_label:
+                    group_key_of_label[label_text.text] = label_paragraph or label_text.text
+            if paragraph is not None and paragraph in headings:
+                key: object = paragraph
+                group_label = _first_label_for(tl, paragraph, headings) or by_number[paragraph].heading
+                if label_paragraph is not None and label_paragraph != paragraph:
+                    findings.append(Finding("layout", subject, (
+                        f"the task list prints it beside group “{label_text.text}” (line {row.line.number}), "
+                        f"but the narrative has it in paragraph {paragraph} “{headings[paragraph]}”; "
+                        "the narrative is followed")))
+            elif label_text is not None:
+                key, group_label = group_key_of_label[label_text.text], label_text
+            else:
+                raise LoadError(src.path, f"table {tl.number}, task {row.number}: no group label and not "
+                                          "found in the narrative", row.line.number)
+            group = group_for(key, group_label, paragraph if key == paragraph else label_paragraph)
+
+            # Sector: the narrative's "…领域：" lead-in; the layout's sector column otherwise.
+            sector = None
+            if sector_column is not None:
+                layout_label = row.labels.get(sector_column)
+                layout_sector = (vocabulary.sectors.resolve(clean(layout_label).text)
+                                 if layout_label is not None else None)
+                narrative_label = units[placement.units[0]].sector_label if placement.units else None
+                narrative_sector = vocabulary.sectors.resolve(narrative_label) if narrative_label else None
+                for name, resolved in ((narrative_label, narrative_sector),
+                                       (clean(layout_label).text if layout_label else None, layout_sector)):
+                    if name and resolved is None:
+                        raise LoadError(src.path, f"sector '{name}' is not in vocab/sectors.ttl",
+                                        row.line.number)
+                sector = narrative_sector or layout_sector
+                if narrative_sector and layout_sector and narrative_sector != layout_sector:
+                    findings.append(Finding("layout", subject, (
+                        f"the task list's sector column reads “{clean(layout_label).text}”, the narrative "
+                        f"has it under “{narrative_label}”; the narrative is followed")))
+
+            task = Task(tl.number, row.number, text, _cell_span(src, row), 0, sector, paragraph, narrative)
+            task.group = id(group)
+            _report_placement(task, placement, units, subject, findings)
+            table.tasks.append(task)
+
+        _number_groups(table, groups)
+        _check_numbers(src, tl)
+        tables.append(table)
+    _label_variants(tables_layout, tables, findings)
+    return tables
+
+
+def _first_label_for(tl: layout.TableLayout, paragraph: int, headings: dict[int, str]) -> Fragment | None:
+    """The group label as the task list first prints it, when it names this paragraph."""
+    for row in tl.rows:
+        label = row.labels_here.get(0)
+        if label is not None and align.best_label(clean(label).text, headings) == paragraph:
+            return clean(label)
+    return None
+
+
+def _cell_span(src: SourceText, row: layout.TaskRow) -> Fragment:
+    parts = [row.cell, *row.extra]
+    return Fragment.raw(src.text, parts[0].start, parts[-1].end)
+
+
+def _number_groups(table: TaskTable, groups: dict[object, TaskGroup]) -> None:
+    """Groups in order of their first task; tasks then point at the group number."""
+    order: list[TaskGroup] = []
+    by_id = {id(g): g for g in groups.values()}
+    for task in table.tasks:
+        group = by_id[task.group]
+        if group not in order:
+            order.append(group)
+            group.number = len(order)
+        task.group = group.number
+    table.groups = order
+
+
+def _check_numbers(src: SourceText, tl: layout.TableLayout) -> None:
+    for expected, row in enumerate(tl.rows, start=1):
+        if row.number != expected:
+            raise LoadError(src.path, f"table {tl.number}: task {row.number} where task {expected} was "
+                                      "expected (numbers must run 1, 2, 3 …)", row.line.number)
+
+
+def _check_complete(src: SourceText, tables: list[TaskTable], tables_layout: list[layout.TableLayout],
+                    sections: list[Section]) -> None:
+    """Refuse a task list that was cut off: too few tables, an empty table, a task cut mid-sentence."""
+    if not tables:
+        raise LoadError(src.path, "the task list has no tables ('表 1 …')")
+    mirrored = [s for s in sections if s.paragraphs]
+    if len(mirrored) > 1 and len(tables) < len(mirrored):
+        raise LoadError(src.path, f"the task list looks truncated: {len(tables)} tables for the plan's "
+                                  f"{len(mirrored)} task sub-sections", tables_layout[-1].lines[-1].number)
+    for table, tl in zip(tables, tables_layout, strict=True):
+        if not table.tasks:
+            raise LoadError(src.path, f"table {table.number} has no tasks (the task list looks truncated)",
+                            tl.lines[-1].number)
+    last, last_line = tables[-1].tasks[-1], tables_layout[-1].rows[-1].line
+    if not last.text.text.endswith(("。", "；", "！", "？", "）", "”")):
+        raise LoadError(src.path, f"the task list looks truncated: task {last.table}-{last.number} ends "
+                                  f"mid-sentence (“…{last.text.text[-12:]}”)", last_line.number)
+
+
+def _report_placement(task: Task, placement: align.Placement, units: list[align.Unit], subject: str,
+                      findings: list[Finding]) -> None:
+    if task.narrative is None:
+        findings.append(Finding("wording", subject, "not found in the narrative", [task.text.text]))
+        return
+    if task.narrative.text != task.text.text:
+        findings.append(Finding("wording", subject,
+                                f"differs from narrative paragraph {task.narrative_paragraph}",
+                                align.word_diff(task.narrative.text, task.text.text)))
+    for sentence in placement.unmatched:
+        findings.append(Finding("wording", subject, "a sentence not found in the narrative", [sentence]))
+
+
+def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTable],
+                    findings: list[Finding]) -> None:
+    """Group labels the task list prints in another form (e.g. a repeated header on a new page)."""
+    for tl, table in zip(tables_layout, tables, strict=True):
+        names = {g.label.text for g in table.groups}
+        seen: set[str] = set()
+        for row in tl.rows:
+            label = row.labels_here.get(0)
+            if label is None:
+                continue
+            text = clean(label).text
+            if text in names or text in seen:
+                continue
+            seen.add(text)
+            closest = align.best_label(text, dict(enumerate(sorted(names))))
+            if closest is not None:
+                findings.append(Finding("layout", f"table {tl.number}", (
+                    f"line {row.line.number} prints group label “{text}” for “{sorted(names)[closest]}”")))
+
+
+def _measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
+    for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):
+        task.measures.append(Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb))
+    for agency, _, _ in vocabulary.agencies.find_in(task.text.text):
+        if agency.slug not in task.agencies:
+            task.agencies.append(agency.slug)
+
+
+def _repeats(tables: list[TaskTable]) -> list[Finding]:
+    """Tasks that repeat one another: a sentence of one task is a sentence of another."""
+    owners: dict[str, list[Task]] = defaultdict(list)
+    for table in tables:
+        for task in table.tasks:
+            for sentence in align.sentences(task.text):
+                if len(sentence) >= 8 and task not in owners[sentence.text]:
+                    owners[sentence.text].append(task)
+    findings = []
+    for sentence, tasks in owners.items():
+        if len(tasks) > 1:
+            names = ", ".join(f"{t.table}-{t.number}" for t in tasks)
+            findings.append(Finding("repeat", f"tasks {names}", "repeat the same sentence", [sentence]))
+    return findings

@@ -1,0 +1,192 @@
+"""Write a plan model as RDF: the triples of one pilot's named graph (see docs/model.md)."""
+
+from __future__ import annotations
+
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from pilotkg.loaders.fragment import Fragment
+from pilotkg.loaders.model import Plan, Task
+
+PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def integer(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+class _Writer:
+    def __init__(self, plan: Plan, base: str) -> None:
+        self.plan = plan
+        self.base = base
+        self.graph = Graph()
+        self.pilot = URIRef(f"{base}id/pilot/{plan.slug}")
+        self.source = URIRef(f"{self.pilot}/source")
+
+    def iri(self, kind: str, local: str) -> URIRef:
+        return URIRef(f"{self.base}id/{kind}/{local}")
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        self.graph.add((s, p, o))
+
+    def span(self, subject: URIRef, fragment: Fragment, prop: URIRef = PILOT.sourceSpan,
+             name: str = "span") -> None:
+        """Provenance: the characters of the source this thing was read from."""
+        span = URIRef(f"{subject}/{name}")
+        position = URIRef(f"{span}/position")
+        self.add(subject, prop, span)
+        self.add(subject, PROV.wasDerivedFrom, self.source)
+        self.add(span, RDF.type, OA.SpecificResource)
+        self.add(span, OA.hasSource, self.source)
+        self.add(span, OA.hasSelector, position)
+        self.add(position, RDF.type, OA.TextPositionSelector)
+        self.add(position, OA.start, Literal(fragment.start, datatype=XSD.nonNegativeInteger))
+        self.add(position, OA.end, Literal(fragment.end, datatype=XSD.nonNegativeInteger))
+        self.add(position, PILOT.exact, Literal(self.plan.source.text[fragment.start: fragment.end]))
+
+    def write(self) -> Graph:
+        self._source()
+        self._pilot()
+        self._notice()
+        self._plan()
+        for table in self.plan.tables:
+            self._table(table)
+        return self.graph
+
+    def _source(self) -> None:
+        src = self.plan.source
+        self.add(self.source, RDF.type, PILOT.SourceText)
+        self.add(self.source, DCTERMS.identifier, Literal(src.name))
+        self.add(self.source, DCTERMS.format, Literal("text/plain"))
+        self.add(self.source, PILOT.sha256, Literal(src.sha256))
+        self.add(self.source, PILOT.encoding, Literal(src.encoding))
+        self.add(self.source, PILOT.characterCount, integer(len(src.text)))
+        self.add(self.source, PILOT.byteSize, integer(src.byte_size))
+
+    def _pilot(self) -> None:
+        plan, pilot = self.plan, self.pilot
+        self.add(pilot, RDF.type, PILOT.Pilot)
+        name = plan.title.text.removesuffix("总体方案")
+        self.add(pilot, SKOS.prefLabel, zh(name))
+        self.add(pilot, PILOT.city, self.iri("place", plan.city_slug))
+        if plan.province_slug:
+            self.add(pilot, PILOT.province, self.iri("place", plan.province_slug))
+        self.add(pilot, PILOT.year, Literal(str(plan.year), datatype=XSD.gYear))
+        self.add(pilot, PILOT.approvalDate, Literal(plan.notice.issued))
+        if plan.period_years:
+            self.add(pilot, PILOT.periodYears, integer(plan.period_years))
+        self.add(pilot, PILOT.plan, URIRef(f"{pilot}/plan"))
+        self.add(pilot, PILOT.notice, URIRef(f"{pilot}/notice"))
+        if plan.approved_by:
+            self.add(pilot, PILOT.approvedBy, self.iri("agency", plan.approved_by))
+        for slug in plan.implemented_by:
+            self.add(pilot, PILOT.implementedBy, self.iri("agency", slug))
+
+    def _notice(self) -> None:
+        notice, subject = self.plan.notice, URIRef(f"{self.pilot}/notice")
+        self.add(subject, RDF.type, PILOT.Notice)
+        self.add(subject, DCTERMS.title, zh(notice.title.text))
+        self.add(subject, PILOT.documentNumber, Literal(notice.document_number.text))
+        self.add(subject, DCTERMS.issued, Literal(notice.issued))
+        self.add(subject, PILOT.issuedBy, self.iri("agency", notice.issuer))
+        for slug in notice.addressees:
+            self.add(subject, PILOT.addressedTo, self.iri("agency", slug))
+        self.add(subject, PILOT.text, zh("\n".join(p.text for p in notice.body)))
+        self.add(subject, DCTERMS.hasPart, URIRef(f"{self.pilot}/plan"))
+        self.span(subject, notice.span)
+
+    def _plan(self) -> None:
+        plan, subject = self.plan, URIRef(f"{self.pilot}/plan")
+        self.add(subject, RDF.type, PILOT.PlanDocument)
+        self.add(subject, DCTERMS.title, zh(plan.title.text))
+        self.add(subject, DCTERMS.isPartOf, URIRef(f"{self.pilot}/notice"))
+        if plan.intro:
+            self.add(subject, PILOT.text, zh("\n".join(p.text for p in plan.intro)))
+        self.add(subject, PILOT.taskListTitle, zh(plan.task_list_title.text))
+        self.span(subject, plan.span)
+        for section in plan.sections:
+            node = URIRef(f"{self.pilot}/section/{section.number}")
+            parent = section.number.rpartition("-")[0]
+            self.add(node, RDF.type, PILOT.Section)
+            self.add(node, DCTERMS.title, zh(section.title.text))
+            self.add(node, PILOT.sectionNumber, Literal(section.number))
+            self.add(node, DCTERMS.isPartOf, URIRef(f"{self.pilot}/section/{parent}") if parent else subject)
+            if not parent:
+                self.add(subject, PILOT.hasSection, node)
+            if section.body:
+                self.add(node, PILOT.text, zh("\n".join(p.text for p in section.body)))
+            self.span(node, section.span)
+        for paragraph in plan.paragraphs:
+            node = URIRef(f"{self.pilot}/paragraph/{paragraph.number}")
+            self.add(node, RDF.type, PILOT.Paragraph)
+            self.add(node, PILOT.paragraphNumber, integer(paragraph.number))
+            self.add(node, PILOT.heading, zh(paragraph.heading.text))
+            self.add(node, PILOT.text, zh(paragraph.text.text))
+            self.add(node, DCTERMS.isPartOf, URIRef(f"{self.pilot}/section/{paragraph.section}"))
+            self.span(node, paragraph.span)
+
+    def _table(self, table) -> None:  # noqa: ANN001 - TaskTable
+        node = URIRef(f"{self.pilot}/table/{table.number}")
+        self.add(node, RDF.type, PILOT.TaskTable)
+        self.add(node, PILOT.tableNumber, integer(table.number))
+        self.add(node, DCTERMS.title, zh(table.title.text))
+        self.add(node, DCTERMS.isPartOf, URIRef(f"{self.pilot}/plan"))
+        if table.narrative_section:
+            self.add(node, PILOT.narrativeSection, URIRef(f"{self.pilot}/section/{table.narrative_section}"))
+        self.span(node, table.span)
+        for group in table.groups:
+            g = URIRef(f"{self.pilot}/group/{table.number}-{group.number}")
+            self.add(g, RDF.type, PILOT.TaskGroup)
+            self.add(g, SKOS.prefLabel, zh(group.label.text))
+            self.add(g, PILOT.inTable, node)
+            self.add(g, PILOT.groupNumber, integer(group.number))
+            if group.category:
+                self.add(g, PILOT.category, self.iri("category", group.category))
+            if group.narrative_paragraph:
+                self.add(g, PILOT.narrativeParagraph,
+                         URIRef(f"{self.pilot}/paragraph/{group.narrative_paragraph}"))
+        for task in table.tasks:
+            self._task(task, node)
+
+    def _task(self, task: Task, table: URIRef) -> None:
+        t = URIRef(f"{self.pilot}/task/{task.table}-{task.number}")
+        self.add(t, RDF.type, PILOT.Task)
+        self.add(t, PILOT.ofPilot, self.pilot)
+        self.add(t, PILOT.inTable, table)
+        self.add(t, PILOT.inGroup, URIRef(f"{self.pilot}/group/{task.table}-{task.group}"))
+        self.add(t, PILOT.taskNumber, integer(task.number))
+        self.add(t, PILOT.text, zh(task.text.text))
+        if task.sector:
+            self.add(t, PILOT.sector, self.iri("sector", task.sector))
+        if task.number_inferred:
+            self.add(t, PILOT.numberInferred, Literal(True))
+        self.span(t, task.span)
+        if task.narrative is not None:
+            self.add(t, PILOT.narrativeParagraph, URIRef(f"{self.pilot}/paragraph/{task.narrative_paragraph}"))
+            self.add(t, PILOT.matchesNarrative, Literal(bool(task.matches_narrative)))
+            if not task.matches_narrative:
+                self.add(t, PILOT.narrativeText, zh(task.narrative.text))
+            self.span(t, task.narrative, PILOT.narrativeSpan, "narrative-span")
+        for slug in task.agencies:
+            self.add(t, PILOT.mentionsAgency, self.iri("agency", slug))
+        for measure in task.measures:
+            m = URIRef(f"{t}/measure/{measure.number}")
+            self.add(t, PILOT.hasMeasure, m)
+            self.add(m, RDF.type, PILOT.Measure)
+            self.add(m, PILOT.ofTask, t)
+            self.add(m, PILOT.measureNumber, integer(measure.number))
+            self.add(m, PILOT.text, zh(measure.text.text))
+            self.add(m, PILOT.measureType, self.iri("measure-type", measure.measure_type))
+            if measure.verb:
+                self.add(m, PILOT.actionVerb, zh(measure.verb))
+            self.span(m, measure.text)
+
+
+def plan_graph(plan: Plan, base: str) -> Graph:
+    """The triples of ``plan``'s named graph."""
+    return _Writer(plan, base).write()
