@@ -193,7 +193,9 @@ def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: 
             units = align.narrative_units([(n, by_number[n].text) for n in section.paragraphs])
         choices = [u.fragment.text for u in units]
         headings = {n: by_number[n].heading.text for n in (section.paragraphs if section else [])}
-        sector_column = max(range(len(tl.label_names)), default=None) if len(tl.label_names) > 1 else None
+        # With two label columns (类别 spanning both), the second is the sector (领域).
+        sector_column = tl.task_column - 1 if tl.task_column and tl.task_column > 1 else None
+        covered: set[int] = set()
         groups: dict[object, TaskGroup] = {}
         group_key_of_label: dict[str, object] = {}
 
@@ -208,6 +210,7 @@ def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: 
             text = _task_text(row.cell, row.extra)
             subject = f"task {tl.number}-{row.number}"
             placement = align.place(text, units, choices)
+            covered.update(placement.units, placement.other_units)
             narrative = Fragment.join(units[k].fragment for k in placement.units) if placement.units else None
             paragraph = units[placement.units[0]].paragraph if placement.units else None
 
@@ -258,6 +261,11 @@ def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: 
             _report_placement(task, placement, units, subject, findings)
             table.tasks.append(task)
 
+        for unit in units:
+            if unit.index not in covered:
+                findings.append(Finding("uncovered", f"paragraph {unit.paragraph}",
+                                        "a narrative sentence no task of the table carries",
+                                        [unit.fragment.text]))
         _number_groups(table, groups)
         _check_numbers(src, tl)
         tables.append(table)
