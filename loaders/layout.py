@@ -324,6 +324,11 @@ def _cells(line: Line) -> list[Cell]:
     return cells
 
 
+def _ends_sentence(row: TaskRow) -> bool:
+    last = (row.extra or [row.cell])[-1].text.replace("**", "").rstrip()
+    return last.endswith(SENTENCE_END)
+
+
 def _is_header(cells: list[Cell]) -> bool:
     return bool(cells) and re.sub(r"\s+", "", cells[0].fragment.text.replace("**", "")) == "类别"
 
@@ -364,6 +369,10 @@ def read_task_list(src: SourceText, lines: list[Line], start: int) -> list[Table
             raise LoadError(src.path, f"table {table.number} has no header row starting with '类别'",
                             line.number)
         task_index = next((k for k, c in enumerate(cells) if TASK_CELL.match(c.fragment.text)), None)
+        if task_index is None and table.rows and not _ends_sentence(table.rows[-1]):
+            # A page break inside a task cell: the rest of the cell, whatever column it lands in.
+            table.rows[-1].extra.extend(c.fragment for c in cells)
+            continue
         if task_index is None:
             labels = [c for c in cells if c.column < table.task_column]
             rest = [c for c in cells if c.column >= table.task_column]
