@@ -1,0 +1,95 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from dataclasses import replace
+from typing import Any
+
+from flask import Flask, Response, request
+from pilotkg.server.config import Settings
+from pilotkg.server.runtime import Runtime
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+CDN = "https://cdn.jsdelivr.net"
+
+
+def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` is a Settings, or a dict of Settings fields over the environment."""
+    settings = config.normalised() if isinstance(config, Settings) else Settings.from_env(**(config or {}))
+
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
+    app.config["JSON_AS_ASCII"] = False
+    app.jinja_env.autoescape = True  # every template, whatever its extension
+    rt = Runtime.create(settings)
+    app.extensions["pilotkg"] = rt
+    atexit.register(rt.pool.close)
+
+    from pilotkg.server import dumps, linkeddata, ontology, pages, sparql
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(linkeddata.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(ontology.bp)
+
+    app.after_request(_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.globals["settings"] = settings
+    app.jinja_env.filters["local"] = linkeddata.local_href
+    return app
+
+
+def with_settings(app: Flask, **changes: Any) -> Settings:
+    """Replace settings on a running app (tests)."""
+    rt: Runtime = app.extensions["pilotkg"]
+    rt.settings = replace(rt.settings, **changes)
+    rt.pool.settings = rt.settings
+    return rt.settings
+
+
+def content_security_policy() -> str:
+    from pilotkg.server.pages import yasgui_local
+
+    cdn = "" if yasgui_local() else " https://cdn.jsdelivr.net"
+    return (
+        "default-src 'self'; "
+        f"script-src 'self'{cdn}; "
+        f"style-src 'self' 'unsafe-inline'{cdn}; "
+        f"font-src 'self' data:{cdn}; "
+        "img-src 'self' data:; "
+        "connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", content_security_policy())
+    if request.method in ("GET", "HEAD", "POST", "OPTIONS") and not request.path.endswith("update"):
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = "Content-Type, Content-Length, X-PilotKG-Truncated, Link"
+        if request.method == "OPTIONS":
+            headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    from pilotkg.server.sparql import error
+
+    response = error(exc.code or 500, exc.description or exc.name)
+    if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response

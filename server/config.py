@@ -1,0 +1,97 @@
+"""Server settings: defaults, overridden by environment variables, overridden by flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from pilotkg.paths import DIST_DIR, ONTOLOGY_DIR, QUERIES_DIR
+
+DEFAULT_BASE = "https://w3id.org/pilotkg/"
+
+
+def _default_pool_workers() -> int:
+    return max(4, 2 * (os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know; see docs/server.md for the environment variables."""
+
+    base: str = DEFAULT_BASE
+    store: Path = DIST_DIR / "store"
+    dist: Path = DIST_DIR
+    ontology: Path = ONTOLOGY_DIR / "pilotkg.ttl"
+    queries: Path = QUERIES_DIR
+    query_timeout: float = 10.0  # seconds, hard deadline per query (worker is killed after it)
+    max_rows: int = 10_000  # result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per answer
+    max_query_bytes: int = 64 * 1024  # a longer query text gets 413
+    max_request_bytes: int = 256 * 1024  # a longer request body gets 413
+    service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (exact IRIs)
+    pool_workers: int = field(default_factory=_default_pool_workers)  # query worker processes
+    cache_entries: int = 512  # answers kept per web process (the store is read-only); 0 disables
+    worker_memory_mb: int = 0  # address-space limit per query worker; 0 = unlimited
+    isolate_network: bool = True  # query workers try to drop into an empty network namespace
+    cors_origin: str = "*"
+
+    @property
+    def id_prefix(self) -> str:
+        return self.base + "id/"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults < PILOTKG_* environment variables < keyword overrides (None means unset)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("PILOTKG_" + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw)
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = _coerce(key, value) if isinstance(value, str) else value
+        settings = cls(**values)
+        return settings.normalised()
+
+    def normalised(self) -> Settings:
+        base = self.base if self.base.endswith(("/", "#")) else self.base + "/"
+        allow = tuple(self.service_allowlist)
+        return replace(
+            self,
+            base=base,
+            store=Path(self.store),
+            dist=Path(self.dist),
+            ontology=Path(self.ontology),
+            queries=Path(self.queries),
+            service_allowlist=allow,
+        )
+
+
+_FLOATS = {"query_timeout"}
+_INTS = {
+    "max_rows",
+    "max_query_bytes",
+    "max_request_bytes",
+    "pool_workers",
+    "cache_entries",
+    "worker_memory_mb",
+}
+_BOOLS = {"isolate_network"}
+_PATHS = {"store", "dist", "ontology", "queries"}
+
+
+def _coerce(name: str, raw: str) -> Any:
+    if name in _FLOATS:
+        return float(raw)
+    if name in _INTS:
+        return int(raw)
+    if name in _BOOLS:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if name in _PATHS:
+        return Path(raw)
+    if name == "service_allowlist":
+        return tuple(part for part in raw.replace(",", " ").split() if part)
+    return raw

@@ -1,0 +1,241 @@
+"""What runs inside a query worker process (a pebble ProcessPool worker).
+
+Each worker opens the on-disk store read-only once (the pool's initializer) and answers jobs:
+check the query (:mod:`pilotkg.server.safety`), run it, and serialise the answer with
+pyoxigraph's native serialisers. Only bytes travel back to the web process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import resource
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from pilotkg.server.safety import Refused, analyse, looks_like_update
+
+log = logging.getLogger(__name__)
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+MEDIA_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "turtle": "text/turtle; charset=utf-8",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+
+_STORE: ox.Store | None = None
+NETWORK_ISOLATED = False
+
+
+def init_worker(store_path: str, isolate_network: bool = False, memory_mb: int = 0) -> None:
+    """Pool initializer: limit memory, open the store, then (optionally) leave the network."""
+    global _STORE, NETWORK_ISOLATED
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _STORE = ox.Store.read_only(store_path)
+    if isolate_network:
+        NETWORK_ISOLATED = _leave_network()
+
+
+def _leave_network() -> bool:
+    """Move this process into a fresh, empty network namespace (needs root or user namespaces).
+
+    Defence in depth behind the SERVICE check: even a query that slipped past it could not
+    open a connection. Pipes to the parent process are unaffected.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        clone_newnet, clone_newuser = 0x40000000, 0x10000000
+        if libc.unshare(clone_newnet) == 0:
+            return True
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(clone_newuser | clone_newnet) == 0:
+            try:  # keep the same ids inside the user namespace
+                with open("/proc/self/setgroups", "w") as fh:
+                    fh.write("deny")
+                with open("/proc/self/uid_map", "w") as fh:
+                    fh.write(f"{uid} {uid} 1")
+                with open("/proc/self/gid_map", "w") as fh:
+                    fh.write(f"{gid} {gid} 1")
+            except OSError:
+                pass
+            return True
+    except Exception:  # pragma: no cover - platform dependent
+        pass
+    return False
+
+
+def store() -> ox.Store:
+    if _STORE is None:
+        raise RuntimeError("query worker has no store (initializer not run)")
+    return _STORE
+
+
+class _Full(Exception):
+    """Raised from the sink to stop a serialiser once the row cap is reached."""
+
+
+class _CappedSink:
+    """A file-like sink keeping at most ``max_lines`` lines (one row/triple per line)."""
+
+    def __init__(self, max_lines: int):
+        self.max_lines = max_lines
+        self.lines = 0
+        self.chunks: list[bytes] = []
+        self.truncated = False
+
+    def write(self, data: bytes) -> int:
+        if self.truncated:
+            raise _Full
+        data = bytes(data)
+        count = data.count(b"\n")
+        if self.lines + count <= self.max_lines:
+            self.chunks.append(data)
+            self.lines += count
+            return len(data)
+        # keep up to the max_lines-th newline, drop the rest and stop the serialiser
+        pos = -1
+        for _ in range(self.max_lines - self.lines):
+            pos = data.index(b"\n", pos + 1)
+        self.chunks.append(data[: pos + 1])
+        self.lines = self.max_lines
+        self.truncated = True
+        raise _Full
+
+    def flush(self) -> None:
+        return None
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+@dataclass
+class Job:
+    query: str
+    result_format: str | None  # for SELECT / ASK; None = nothing acceptable
+    graph_format: str | None  # for CONSTRUCT / DESCRIBE; None = nothing acceptable
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    max_rows: int = 10_000
+    allowlist: tuple[str, ...] = ()
+    prefixes: dict[str, str] = field(default_factory=dict)
+    trusted: bool = False  # internal queries built by the server itself skip the safety check
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    message: str = ""
+    form: str = ""  # select | ask | graph
+    truncated: bool = False
+    rows: int = -1
+
+
+def run(job: Job) -> Answer:
+    """Check, run and serialise one query. Never raises for a bad query: returns an Answer."""
+    try:
+        analysis = None if job.trusted else analyse(job.query, job.allowlist)
+    except Refused as refused:
+        return Answer(refused.status, message=refused.message)
+
+    kwargs: dict = {}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    elif analysis is None or not analysis.has_dataset:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+        if not job.default_graphs:  # the protocol's dataset replaces the query's
+            kwargs.pop("use_default_graph_as_union", None)
+            kwargs["default_graph"] = ox.DefaultGraph()
+    try:
+        result = store().query(job.query, **kwargs)
+    except SyntaxError as exc:
+        if looks_like_update(job.query):
+            return Answer(403, message="This endpoint is read-only: SPARQL Update is not allowed.")
+        return Answer(400, message=f"Malformed query: {exc}")
+    except (ValueError, TypeError) as exc:
+        return Answer(400, message=f"Bad request: {exc}")
+
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            if job.result_format is None:
+                return Answer(406, form="ask", message="An ASK query answers with SPARQL results formats.")
+            body = result.serialize(format=RESULT_FORMATS[job.result_format])
+            return Answer(200, body, MEDIA_TYPES[job.result_format], form="ask", rows=1)
+        if isinstance(result, ox.QuerySolutions):
+            if job.result_format is None:
+                return Answer(
+                    406, form="select", message="A SELECT query answers with SPARQL results formats."
+                )
+            return _solutions(result, job)
+        if job.graph_format is None:
+            return Answer(
+                406, form="graph", message="A CONSTRUCT or DESCRIBE query answers with RDF formats."
+            )
+        return _triples(result, job)
+    except OSError as exc:  # evaluation errors surface while iterating
+        return Answer(500, message=f"Query evaluation failed: {exc}")
+
+
+def _solutions(result: ox.QuerySolutions, job: Job) -> Answer:
+    fmt = job.result_format
+    assert fmt is not None
+    sink = _CappedSink(job.max_rows + 1)  # TSV: a header line, then one line per row
+    try:
+        result.serialize(sink, ox.QueryResultsFormat.TSV)
+    except (_Full, OSError, RuntimeError):
+        if not sink.truncated:
+            raise
+    tsv = sink.getvalue()
+    rows = max(sink.lines - 1, 0)
+    if fmt == "tsv":
+        body = tsv
+    else:
+        body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[fmt])
+    return Answer(200, body, MEDIA_TYPES[fmt], form="select", truncated=sink.truncated, rows=rows)
+
+
+def _triples(result: ox.QueryTriples, job: Job) -> Answer:
+    fmt = job.graph_format
+    assert fmt is not None
+    sink = _CappedSink(job.max_rows)
+    try:
+        result.serialize(sink, ox.RdfFormat.N_TRIPLES)
+    except (_Full, OSError, RuntimeError):
+        if not sink.truncated:
+            raise
+    nt = sink.getvalue()
+    if fmt == "ntriples":
+        body = nt
+    else:
+        quads = ox.parse(nt, ox.RdfFormat.N_TRIPLES)
+        prefixes = job.prefixes if fmt in ("turtle", "rdfxml", "jsonld") else None
+        body = ox.serialize(quads, format=GRAPH_FORMATS[fmt], prefixes=prefixes or None)
+    return Answer(200, body, MEDIA_TYPES[fmt], form="graph", truncated=sink.truncated, rows=sink.lines)
+
+
+def ping() -> dict:
+    """Health check run inside a worker."""
+    return {"pid": os.getpid(), "network_isolated": NETWORK_ISOLATED}

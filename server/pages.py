@@ -1,0 +1,150 @@
+"""Home page (dataset summary with charts) and the YASGUI query page."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, render_template
+from pilotkg.server.linkeddata import Labeller
+from pilotkg.server.runtime import QueryError, runtime
+
+bp = Blueprint("pages", __name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+VENDOR = STATIC / "vendor" / "yasgui"
+PACKAGE_JSON = Path(__file__).resolve().parent / "package.json"
+CDN = "https://cdn.jsdelivr.net"
+
+
+@lru_cache(maxsize=1)
+def yasgui_version() -> str:
+    try:
+        spec = json.loads(PACKAGE_JSON.read_text())["dependencies"]["@zazuko/yasgui"]
+        return spec.lstrip("^~=")
+    except (OSError, KeyError, ValueError):
+        return "4.6.2"
+
+
+def yasgui_local() -> bool:
+    return (VENDOR / "yasgui.min.js").is_file() and (VENDOR / "yasgui.min.css").is_file()
+
+
+def yasgui_urls() -> tuple[str, str]:
+    if yasgui_local():
+        return "/static/vendor/yasgui/yasgui.min.js", "/static/vendor/yasgui/yasgui.min.css"
+    base = f"{CDN}/npm/@zazuko/yasgui@{yasgui_version()}/build"
+    return f"{base}/yasgui.min.js", f"{base}/yasgui.min.css"
+
+
+_HEADER = re.compile(r"^#\s*(title|description)\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def load_examples(folder: Path) -> list[dict[str, str]]:
+    """queries/*.rq with their ``# title:`` and ``# description:`` headers (folder may be empty)."""
+    examples = []
+    if not folder.is_dir():
+        return examples
+    for path in sorted(folder.glob("*.rq")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        meta = {"title": path.stem.replace("-", " ").replace("_", " "), "description": ""}
+        for line in text.splitlines():
+            m = _HEADER.match(line.strip())
+            if m:
+                meta[m.group(1).lower()] = m.group(2).strip()
+            elif line.strip() and not line.lstrip().startswith("#"):
+                break
+        examples.append({"name": path.stem, **meta, "query": text})
+    return examples
+
+
+def summary() -> dict:
+    rt = runtime()
+
+    def compute() -> dict:
+        counts_rows = rt.select(
+            """SELECT
+              (COUNT(DISTINCT ?pilot) AS ?pilots) (COUNT(DISTINCT ?task) AS ?tasks)
+              (COUNT(DISTINCT ?measure) AS ?measures) (COUNT(DISTINCT ?table) AS ?tables)
+              (COUNT(DISTINCT ?group) AS ?groups) (COUNT(DISTINCT ?agency) AS ?agencies)
+              (COUNT(DISTINCT ?sector) AS ?sectors)
+            WHERE {
+              { ?pilot a pilot:Pilot } UNION { ?task a pilot:Task } UNION { ?measure a pilot:Measure }
+              UNION { ?table a pilot:TaskTable } UNION { ?group a pilot:TaskGroup }
+              UNION { ?agency a pilot:Agency } UNION { ?sector skos:inScheme pk:sector }
+            }"""
+        )
+        counts = {k: int(v["value"]) for k, v in (counts_rows[0] if counts_rows else {}).items()}
+        triples = rt.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        counts["triples"] = int(triples[0]["n"]["value"]) if triples else 0
+        pilots = [r["p"]["value"] for r in rt.select("SELECT ?p WHERE { ?p a pilot:Pilot } ORDER BY ?p")]
+        by_sector = rt.select(
+            """SELECT ?sector (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a pilot:Task .
+              OPTIONAL { ?t pilot:sector ?s0 } BIND(COALESCE(?s0, "") AS ?sector) }
+            GROUP BY ?sector ORDER BY DESC(?n) ?sector"""
+        )
+        by_type = rt.select(
+            """SELECT ?type (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a pilot:Measure .
+              OPTIONAL { ?m pilot:measureType ?t0 } BIND(COALESCE(?t0, "") AS ?type) }
+            GROUP BY ?type ORDER BY DESC(?n) ?type"""
+        )
+        iris = pilots + [r["sector"]["value"] for r in by_sector] + [r["type"]["value"] for r in by_type]
+        label = Labeller([i for i in iris if i])
+
+        def bars(rows: list[dict], var: str) -> list[dict]:
+            out = []
+            for r in rows:
+                iri = r[var]["value"]
+                out.append(
+                    {
+                        "iri": iri,
+                        "label": label(iri) if iri else "(none)",
+                        "en": label.en(iri) if iri else "",
+                        "n": int(r["n"]["value"]),
+                    }
+                )
+            return out
+
+        return {
+            "counts": counts,
+            "pilots": [{"iri": p, "label": label(p), "en": label.en(p)} for p in pilots],
+            "by_sector": bars(by_sector, "sector"),
+            "by_type": bars(by_type, "type"),
+        }
+
+    return rt.memo("summary", compute)
+
+
+@bp.route("/")
+def home() -> Response:
+    try:
+        data = summary()
+        problem = None
+    except QueryError as exc:
+        data, problem = {"counts": {}, "pilots": [], "by_sector": [], "by_type": []}, str(exc)
+    return render_template("home.html", data=data, problem=problem)
+
+
+@bp.route("/query")
+def query_page() -> Response:
+    rt = runtime()
+    js, css = yasgui_urls()
+    return render_template(
+        "query.html",
+        examples=load_examples(rt.settings.queries),
+        yasgui_js=js,
+        yasgui_css=css,
+        local=yasgui_local(),
+    )
+
+
+@bp.route("/healthz")
+def health() -> Response:
+    rt = runtime()
+    info = rt.pool.ping()
+    return Response(json.dumps({"status": "ok", **info}), mimetype="application/json")

@@ -1,0 +1,170 @@
+"""Decide whether a query may run: no network access (SERVICE), no updates.
+
+pyoxigraph evaluates ``SERVICE`` by sending HTTP requests to whatever address the query names,
+so a query that could contain a SERVICE pattern is parsed with a real SPARQL parser (rdflib's)
+and every ``ServiceGraphPattern`` anywhere in it (subqueries, OPTIONAL, FILTER EXISTS, …) is
+resolved — prefixed names and BASE-relative IRIs included — and checked against the operator's
+allow-list (empty by default).
+
+Fast path: SPARQL keywords cannot be escaped or split, so a query whose text — after the
+``\\uXXXX`` / ``\\UXXXXXXXX`` escapes SPARQL applies before parsing, Unicode NFKC normalisation
+and case folding — does not contain ``service`` cannot contain a SERVICE pattern. Only queries
+that do mention it pay for the rdflib parse. A query that mentions SERVICE but cannot be parsed
+by rdflib is refused (fail closed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_UPDATE_KEYWORDS = {"insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add", "with"}
+_PROLOGUE = re.compile(
+    r"""\s*(?:\#[^\n]*\n?|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+class Refused(Exception):
+    """The query may not run; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Analysis:
+    has_dataset: bool = False  # FROM / FROM NAMED present in the query
+    services: list[str] = field(default_factory=list)  # allowed SERVICE IRIs it calls
+    parsed: bool = False  # whether rdflib parsed it
+
+
+def unescape(text: str) -> str:
+    """Apply SPARQL's codepoint escapes (done on the whole query string before parsing)."""
+
+    def repl(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        try:
+            return chr(code)
+        except (ValueError, OverflowError):
+            return m.group(0)
+
+    return _ESCAPE.sub(repl, text)
+
+
+def scan_text(text: str) -> str:
+    """The query text reduced for keyword scanning: unescaped, NFKC-normalised, case-folded."""
+    return unicodedata.normalize("NFKC", unescape(text)).casefold()
+
+
+def looks_like_update(text: str) -> bool:
+    """True for SPARQL Update requests (INSERT, DELETE, LOAD, CLEAR, …)."""
+    rest = unescape(text)
+    while True:
+        m = _PROLOGUE.match(rest)
+        if not m or m.end() == 0:
+            break
+        rest = rest[m.end() :]
+    word = re.match(r"\s*([A-Za-z]+)", rest)
+    if word and word.group(1).casefold() in _UPDATE_KEYWORDS:
+        return True
+    try:
+        from rdflib.plugins.sparql.parser import parseUpdate
+
+        parsed = parseUpdate(text)
+        return bool(parsed.get("request"))
+    except Exception:
+        return False
+
+
+def _walk(node, found: list, seen: set[int]) -> None:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if id(node) in seen:
+        return
+    if isinstance(node, CompValue):
+        seen.add(id(node))
+        if node.name == "ServiceGraphPattern":
+            found.append(node)
+        for value in node.values():
+            _walk(value, found, seen)
+    elif isinstance(node, dict):
+        seen.add(id(node))
+        for value in node.values():
+            _walk(value, found, seen)
+    elif isinstance(node, list | tuple | set | ParseResults):
+        seen.add(id(node))
+        for value in node:
+            _walk(value, found, seen)
+    elif hasattr(node, "algebra"):  # rdflib Query object
+        _walk(node.algebra, found, seen)
+
+
+def analyse(text: str, allowlist: tuple[str, ...] | frozenset[str] = ()) -> Analysis:
+    """Check a query; raise :class:`Refused` when it would reach the network.
+
+    Syntax errors are left to pyoxigraph (whose parser runs the query and gives the message),
+    except that a query mentioning SERVICE which rdflib cannot parse is refused here.
+    """
+    scanned = scan_text(text)
+    mentions_service = "service" in scanned
+    mentions_from = "from" in scanned
+    result = Analysis()
+    if not (mentions_service or mentions_from):
+        return result
+
+    try:
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        parsed = parseQuery(text)
+        query = translateQuery(parsed)
+    except Exception as exc:
+        if looks_like_update(text):
+            raise Refused(403, "This endpoint is read-only: SPARQL Update is not allowed.") from None
+        if mentions_service:
+            raise Refused(
+                400,
+                "The query mentions SERVICE and could not be verified as safe, so it was not run. "
+                f"Parser message: {_short(exc)}",
+            ) from None
+        # Only FROM mentioned: the dataset is decided lexically; pyoxigraph reports syntax errors.
+        result.has_dataset = bool(re.search(r"(?i)\bfrom\s+(named\s+)?(<|[\w-]*:)", unescape(text)))
+        return result
+
+    result.parsed = True
+    body = parsed[1] if len(parsed) > 1 else {}
+    result.has_dataset = "datasetClause" in body and bool(body.get("datasetClause"))
+
+    in_tree: list = []
+    _walk(list(parsed), in_tree, set())
+    in_algebra: list = []
+    _walk(query.algebra, in_algebra, set())
+    if len(in_algebra) != len(in_tree):  # never silently lose one between parse and algebra
+        raise Refused(400, "SERVICE is not allowed on this endpoint (it could not be resolved).")
+    allowed = set(allowlist)
+    for node in in_algebra:
+        term = node.get("term")
+        iri = str(term) if term is not None else ""
+        from rdflib.term import URIRef
+
+        if not isinstance(term, URIRef):
+            raise Refused(400, "SERVICE with a variable endpoint is not allowed on this endpoint.")
+        if iri not in allowed:
+            raise Refused(
+                400,
+                f"SERVICE is not allowed on this endpoint: <{iri}> is not in the operator's "
+                "allow-list (PILOTKG_SERVICE_ALLOWLIST).",
+            )
+        result.services.append(iri)
+    return result
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    msg = " ".join(str(exc).split())
+    return msg if len(msg) <= limit else msg[:limit] + "…"

@@ -1,0 +1,125 @@
+"""Fixtures for the server tests: a store built from a hand-written fixture, the app, a canary."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BASE = "https://w3id.org/pilotkg/"
+ID = BASE + "id/"
+
+
+def build_store(source: Path, target: Path) -> None:
+    """Load a TriG file into a fresh on-disk Oxigraph store (in a child so the store is closed)."""
+    code = (
+        "import sys, pyoxigraph as ox\n"
+        "s = ox.Store(sys.argv[2]); s.load(path=sys.argv[1], format=ox.RdfFormat.TRIG); s.flush()\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(source), str(target)], check=True)
+
+
+@pytest.fixture(scope="session")
+def fixture_env(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("pilotkg-server")
+    store = root / "dist" / "store"
+    store.parent.mkdir(parents=True)
+    build_store(FIXTURES / "mini.trig", store)
+    dist = store.parent
+    shutil.copy(FIXTURES / "mini.trig", dist / "pilotkg.trig")
+    (dist / "void.ttl").write_text(
+        "@prefix void: <http://rdfs.org/ns/void#> .\n<https://w3id.org/pilotkg/> a void:Dataset .\n"
+    )
+    sums = "".join(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
+        for p in sorted(dist.iterdir())
+        if p.is_file()
+    )
+    (dist / "SHA256SUMS").write_text(sums)
+    return {
+        "root": root,
+        "store": store,
+        "dist": dist,
+        "ontology": FIXTURES / "ontology.ttl",
+        "queries": FIXTURES / "queries",
+    }
+
+
+def settings_for(env: dict[str, Path], **overrides):
+    from pilotkg.server.config import Settings
+
+    values = dict(
+        base=BASE,
+        store=env["store"],
+        dist=env["dist"],
+        ontology=env["ontology"],
+        queries=env["queries"],
+        query_timeout=3.0,
+        max_rows=50,
+        pool_workers=3,
+        cache_entries=0,
+    )
+    values.update(overrides)
+    return Settings(**values).normalised()
+
+
+@pytest.fixture(scope="session")
+def app(fixture_env):
+    from pilotkg.server.app import create_app
+
+    application = create_app(settings_for(fixture_env))
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["pilotkg"].pool.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Canary:
+    """A local HTTP server that must never be contacted by a query."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        canary = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _hit(self) -> None:
+                canary.requests.append(f"{self.command} {self.path}")
+                body = b"CANARY-SECRET"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_HEAD = _hit
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def canary():
+    c = Canary()
+    yield c
+    c.close()
