@@ -131,13 +131,10 @@ def validate(
     core_shapes, sparql_shapes = _split_shapes(shapes_graph)
     conforms = True
     violations: list[Violation] = []
-    for engine_data, use_shapes in ((graph, core_shapes), (_to_oxigraph(graph), sparql_shapes)):
-        if not use_shapes:
-            continue
+    for engine_data, engine_shapes in ((graph, core_shapes), (_to_oxigraph(graph), sparql_shapes)):
         ok, report, _text = pyshacl.validate(
             engine_data,
-            shacl_graph=shapes_graph,
-            use_shapes=use_shapes,
+            shacl_graph=engine_shapes,
             inference="none",
             advanced=False,
             allow_warnings=True,
@@ -154,11 +151,24 @@ def validate(
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
 
 
-def _split_shapes(shapes: Graph) -> tuple[list[str], list[str]]:
-    """Targeted shapes without and with ``sh:sparql`` (see :func:`validate` for why they are split)."""
+def _split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
+    """Two copies of the shapes graph: one where only the shapes without ``sh:sparql`` have targets,
+    one where only the shapes with ``sh:sparql`` have. See :func:`validate` for why.
+
+    Untargeted shapes stay in both copies, so shapes referenced with ``sh:property`` or ``sh:node``
+    keep working (pyshacl's own ``use_shapes`` filter drops named property shapes).
+    """
     targeted = {s for p in _TARGETS for s in shapes.subjects(p, None)}
     sparql = {s for s in targeted if (s, SH.sparql, None) in shapes}
-    return sorted(str(s) for s in targeted - sparql), sorted(str(s) for s in sparql)
+    core_graph, sparql_graph = Graph(), Graph()
+    for triple in shapes:
+        s, p, _ = triple
+        if p in _TARGETS:
+            (sparql_graph if s in sparql else core_graph).add(triple)
+        else:
+            core_graph.add(triple)
+            sparql_graph.add(triple)
+    return core_graph, sparql_graph
 
 
 def _to_oxigraph(graph: Graph) -> ox.Store:
