@@ -11,6 +11,7 @@ import ctypes
 import logging
 import os
 import resource
+import signal
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -153,7 +154,20 @@ class Answer:
 
 
 def run(job: Job) -> Answer:
-    """Check, run and serialise one query. Never raises for a bad query: returns an Answer."""
+    """Check, run and serialise one query. Never raises for a bad query: returns an Answer.
+
+    While the query runs, SIGTERM kills the process at once: pebble's own handler is Python
+    code, which cannot run until pyoxigraph returns, so pebble would wait (holding the pool's
+    channel lock, stalling every other worker) before escalating to SIGKILL.
+    """
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        return _run(job)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(job: Job) -> Answer:
     try:
         analysis = None if job.trusted else analyse(job.query, job.allowlist)
     except Refused as refused:
