@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-
 from pilotkg.server.safety import Refused, analyse, looks_like_update, scan_text
 
 BASE = "https://w3id.org/pilotkg/"
