@@ -1,0 +1,196 @@
+"""Linked Data (/id/…), pages, dumps and the ontology, with Flask's test client."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+import rdflib
+
+BASE = "https://w3id.org/pilotkg/"
+ID = BASE + "id/"
+TASK = "pilot/wuhan-2022/task/1-1"
+
+
+@pytest.mark.parametrize(
+    ("accept", "ext"),
+    [
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"),
+        ("text/turtle", "ttl"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "jsonld"),
+        ("application/rdf+xml", "rdf"),
+        ("text/turtle;q=0.5, application/ld+json;q=0.9", "jsonld"),
+        ("*/*", "html"),
+    ],
+)
+def test_303_by_accept(client, accept, ext):
+    r = client.get(f"/id/{TASK}", headers={"Accept": accept})
+    assert r.status_code == 303
+    assert r.headers["Location"].endswith(f"/id/{TASK}.{ext}")
+    assert "Accept" in r.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("ext", "mimetype", "fmt"),
+    [
+        ("ttl", "text/turtle", "turtle"),
+        ("nt", "application/n-triples", "nt"),
+        ("jsonld", "application/ld+json", "json-ld"),
+        ("rdf", "application/rdf+xml", "xml"),
+    ],
+)
+def test_documents_by_extension(client, ext, mimetype, fmt):
+    r = client.get(f"/id/{TASK}.{ext}")
+    assert r.status_code == 200 and r.mimetype == mimetype
+    g = rdflib.Graph().parse(data=r.data, format=fmt)
+    task = rdflib.URIRef(ID + TASK)
+    pilot = rdflib.Namespace(BASE + "ontology#")
+    assert (task, rdflib.RDF.type, pilot.Task) in g
+    assert (task, pilot.sector, rdflib.URIRef(ID + "sector/science-technology")) in g
+    # incoming links too: the measures point back at their task
+    assert (rdflib.URIRef(ID + TASK + "/measure/1"), pilot.ofTask, task) in g
+    assert f'<{ID}{TASK}>; rel="describes"' in r.headers["Link"]
+
+
+def test_unknown_iri_is_404(client):
+    assert client.get("/id/pilot/wuhan-2022/task/9-99", headers={"Accept": "text/turtle"}).status_code == 404
+    assert client.get("/id/pilot/wuhan-2022/task/9-99.ttl").status_code == 404
+    assert client.get("/id/nothing>here").status_code == 404
+    assert client.get("/id/").status_code == 404
+
+
+def test_406_when_nothing_acceptable(client):
+    assert client.get(f"/id/{TASK}", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_task_page(client):
+    r = client.get(f"/id/{TASK}.html")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert "支持科技企业开展跨境研发合作，探索建立科技成果转化机制。" in html  # text
+    assert 'href="/id/pilot/wuhan-2022/table/1"' in html  # table
+    assert 'href="/id/pilot/wuhan-2022/group/1-1"' in html and "科技服务" in html  # group
+    assert 'href="/id/sector/science-technology"' in html and "Science and technology services" in html
+    # measures with their types
+    assert "探索建立科技成果转化机制。" in html and 'href="/id/measure-type/permit"' in html
+    assert "Pilot programme" in html
+    # agencies
+    assert 'href="/id/agency/most"' in html and "科学技术部" in html
+    # narrative paragraph, both wordings, quoted source span
+    assert 'href="/id/pilot/wuhan-2022/paragraph/5"' in html and "提升科技服务水平" in html
+    assert 'id="task-wordings"' in html
+    assert 'id="task-source"' in html and "探索建立\n科技成果转化机制" in html
+    assert "30100" in html and "30128" in html
+    # the narrative holds markup-looking text: it is escaped, never injected
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_task_page_same_wording(client):
+    html = client.get("/id/pilot/wuhan-2022/task/1-2.html").get_data(as_text=True)
+    assert 'id="task-wordings"' not in html
+    assert "word this task the same way" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (
+            "pilot/wuhan-2022",
+            ["武汉市服务业扩大开放综合试点", "/id/pilot/wuhan-2022/task/1-2", "/id/pilot/wuhan-2022/table/1"],
+        ),
+        (
+            "pilot/wuhan-2022/table/1",
+            ["推动服务业重点行业领域深化改革扩大开放", "/id/pilot/wuhan-2022/task/1-1"],
+        ),
+        ("pilot/wuhan-2022/group/1-1", ["科技服务", "/id/pilot/wuhan-2022/task/1-2"]),
+        ("sector/finance", ["金融服务", "Financial services", "/id/pilot/wuhan-2022/task/1-2"]),
+        ("agency/pboc", ["中国人民银行", "/id/pilot/wuhan-2022/task/1-2"]),
+        (
+            "measure-type/permit",
+            ["准入许可", "/id/pilot/wuhan-2022/task/1-2/measure/1", "探索建立科技成果转化机制。"],
+        ),
+        ("pilot/wuhan-2022/notice", ["商资发〔2022〕211号"]),
+        ("place/wuhan", ["武汉市", "/id/place/hubei"]),
+        ("sector", ["/id/sector/finance"]),
+    ],
+)
+def test_other_pages(client, path, expected):
+    r = client.get(f"/id/{path}.html")
+    assert r.status_code == 200, path
+    html = r.get_data(as_text=True)
+    for needle in expected:
+        assert needle in html, (path, needle)
+
+
+def test_home_page(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "武汉市服务业扩大开放综合试点" in html
+    assert re.search(r'id="count-tasks">\s*2\s*<', html)
+    assert re.search(r'id="count-measures">\s*3\s*<', html)
+    assert 'id="chart-sectors"' in html and "<svg" in html and 'id="chart-measure-types"' in html
+    assert 'href="/dumps/"' in html and 'href="/query"' in html
+
+
+def test_query_page_lists_examples(client):
+    r = client.get("/query")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "Tasks per sector" in html and "How many tasks each sector has" in html
+    assert "yasgui.min.js" in html
+    assert "/static/query.js" in html
+
+
+def test_query_page_without_examples(client, app, tmp_path):
+    from pilotkg.server.app import with_settings
+
+    old = app.extensions["pilotkg"].settings
+    with_settings(app, queries=tmp_path / "none")
+    try:
+        assert client.get("/query").status_code == 200
+    finally:
+        with_settings(app, queries=old.queries)
+
+
+def test_dumps(client, fixture_env):
+    r = client.get("/dumps/")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    for name in ("pilotkg.trig", "void.ttl", "SHA256SUMS"):
+        assert f'href="/dumps/{name}"' in html
+    r = client.get("/dumps/SHA256SUMS")
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    line = next(line for line in r.get_data(as_text=True).splitlines() if line.endswith("pilotkg.trig"))
+    trig = client.get("/dumps/pilotkg.trig")
+    assert trig.mimetype == "application/trig"
+    assert hashlib.sha256(trig.data).hexdigest() == line.split()[0]
+    assert client.get("/dumps/void.ttl").mimetype == "text/turtle"
+    assert client.get("/dumps/store").status_code == 404
+    assert client.get("/dumps/../conftest.py").status_code == 404
+    assert client.get("/dumps/%2e%2e%2fconftest.py").status_code == 404
+    assert client.get("/.well-known/void").status_code == 303
+
+
+def test_ontology(client):
+    r = client.get("/ontology", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert "pilotkg ontology (test fixture)" in r.get_data(as_text=True)
+    r = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert r.mimetype == "text/turtle"
+    g = rdflib.Graph().parse(data=r.data, format="turtle")
+    assert (rdflib.URIRef(BASE + "ontology"), rdflib.RDF.type, rdflib.OWL.Ontology) in g
+    assert client.get("/ontology.ttl").mimetype == "text/turtle"
+    assert (
+        client.get("/ontology", headers={"Accept": "application/ld+json"}).mimetype == "application/ld+json"
+    )
+
+
+def test_pages_have_security_headers(client):
+    r = client.get(f"/id/{TASK}.html")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["X-Frame-Options"] == "DENY"
