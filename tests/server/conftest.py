@@ -123,3 +123,60 @@ def canary():
     c = Canary()
     yield c
     c.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(fixture_env):
+    """The real server (gunicorn via ``python -m pilotkg.server``) on a free port."""
+    import os
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        PILOTKG_DIST=str(fixture_env["dist"]),
+        PILOTKG_ONTOLOGY=str(fixture_env["ontology"]),
+        PILOTKG_QUERIES=str(fixture_env["queries"]),
+        PILOTKG_QUERY_TIMEOUT="3",
+        PILOTKG_POOL_WORKERS="3",
+        PILOTKG_BASE=BASE,
+    )
+    log = open(fixture_env["root"] / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "pilotkg.server", "--host", "127.0.0.1", "--port", str(port)),
+            *("--store", str(fixture_env["store"]), "--no-build", "--threads", "8"),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("server did not start: " + (fixture_env["root"] / "server.log").read_text())
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
