@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, send_from_directory
 from pilotkg.server.linkeddata import Labeller
 from pilotkg.server.runtime import QueryError, runtime
 
@@ -141,6 +141,16 @@ def query_page() -> Response:
         yasgui_css=css,
         local=yasgui_local(),
     )
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    return send_from_directory(STATIC, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
+@bp.route("/robots.txt")
+def robots() -> Response:
+    return Response("User-agent: *\nDisallow: /sparql\n", mimetype="text/plain")
 
 
 @bp.route("/healthz")

@@ -194,3 +194,20 @@ def test_pages_have_security_headers(client):
     csp = r.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_query_page_falls_back_to_the_cdn(client, monkeypatch, tmp_path):
+    from pilotkg.server import pages
+
+    monkeypatch.setattr(pages, "VENDOR", tmp_path / "missing")
+    r = client.get("/query")
+    version = pages.yasgui_version()
+    assert f"https://cdn.jsdelivr.net/npm/@zazuko/yasgui@{version}/build/yasgui.min.js" in r.get_data(
+        as_text=True
+    )
+    assert "https://cdn.jsdelivr.net" in r.headers["Content-Security-Policy"]
+    import json
+    from pathlib import Path
+
+    spec = json.loads((Path(pages.__file__).parent / "package.json").read_text())["dependencies"]
+    assert spec["@zazuko/yasgui"] == version  # the CDN serves the very version npm installs
