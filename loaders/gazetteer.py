@@ -19,8 +19,18 @@ from rdflib import RDF, SKOS, Graph, URIRef
 PILOT = "https://w3id.org/pilotkg/ontology#"
 
 AGENCY_KINDS = frozenset(
-    {"government", "party", "court", "ministry", "commission", "administration", "office", "central-bank",
-     "academy", "other"}
+    {
+        "government",
+        "party",
+        "court",
+        "ministry",
+        "commission",
+        "administration",
+        "office",
+        "central-bank",
+        "academy",
+        "other",
+    }
 )
 PLACE_KINDS = frozenset({"city", "province", "municipality"})
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -134,12 +144,16 @@ class Agencies:
                     raise ValueError(f"{source}: {agency.slug} refers to unknown agency '{ref}'")
             for pred in agency.predecessor_slugs:
                 if agency.slug not in by_slug[pred].successor_slugs:
-                    raise ValueError(f"{source}: {agency.slug} has predecessor {pred}, "
-                                     f"but {pred} does not list it as successor")
+                    raise ValueError(
+                        f"{source}: {agency.slug} has predecessor {pred}, "
+                        f"but {pred} does not list it as successor"
+                    )
             for succ in agency.successor_slugs:
                 if agency.slug not in by_slug[succ].predecessor_slugs:
-                    raise ValueError(f"{source}: {agency.slug} has successor {succ}, "
-                                     f"but {succ} does not list it as predecessor")
+                    raise ValueError(
+                        f"{source}: {agency.slug} has successor {succ}, "
+                        f"but {succ} does not list it as predecessor"
+                    )
         labels = sorted(by_label, key=lambda s: (-len(s), s))
         pattern = re.compile("|".join(map(re.escape, labels))) if labels else re.compile(r"(?!)")
         return cls(tuple(agencies), by_slug, by_label, pattern)
@@ -237,8 +251,13 @@ class Places:
         by_slug: dict[str, Place] = {}
         by_name: dict[str, Place] = {}
         for line, row in _rows(path, ["slug", "name_zh", "name_en", "kind", "province_slug"]):
-            place = Place(row["slug"], normalise(row["name_zh"]), row["name_en"], row["kind"],
-                          row["province_slug"] or None)
+            place = Place(
+                row["slug"],
+                normalise(row["name_zh"]),
+                row["name_en"],
+                row["kind"],
+                row["province_slug"] or None,
+            )
             if not SLUG.match(place.slug) or place.slug in by_slug:
                 raise ValueError(f"{path}:{line}: slug '{place.slug}' is malformed or repeated")
             if place.kind not in PLACE_KINDS:
@@ -253,8 +272,9 @@ class Places:
             places.append(place)
         for place in places:
             if place.province_slug and by_slug.get(place.province_slug, place).kind != "province":
-                raise ValueError(f"{path}: {place.slug}: province_slug '{place.province_slug}' "
-                                 "is not a province")
+                raise ValueError(
+                    f"{path}: {place.slug}: province_slug '{place.province_slug}' is not a province"
+                )
         return cls(tuple(places), by_slug, by_name)
 
     def __iter__(self) -> Iterator[Place]:
@@ -298,17 +318,20 @@ class ConceptScheme:
         return cls.from_graph(graph, Path(ttl_path), scheme)
 
     @classmethod
-    def from_graph(cls, graph: Graph, source: Path | str = "<graph>",
-                   scheme: str | None = None) -> ConceptScheme:
+    def from_graph(
+        cls, graph: Graph, source: Path | str = "<graph>", scheme: str | None = None
+    ) -> ConceptScheme:
         """The scheme of ``graph`` whose concepts are typed with a pilot: class (pilot:Sector …)."""
         if scheme is None:
             candidates = {
-                o for s, o in graph.subject_objects(SKOS.inScheme)
+                o
+                for s, o in graph.subject_objects(SKOS.inScheme)
                 if any(str(t).startswith(PILOT) for t in graph.objects(s, RDF.type))
             }
             if len(candidates) != 1:
-                raise ValueError(f"{source}: expected one scheme of pilot concepts, "
-                                 f"found {sorted(candidates)}")
+                raise ValueError(
+                    f"{source}: expected one scheme of pilot concepts, found {sorted(candidates)}"
+                )
             scheme_iri = URIRef(next(iter(candidates)))
         else:
             scheme_iri = URIRef(scheme)

@@ -62,8 +62,9 @@ class MeasureRules:
     frames: frozenset[tuple[str, str]]
 
     @classmethod
-    def load(cls, csv_path: Path | str, adverbs_path: Path | str,
-             frames_path: Path | str | None = None) -> MeasureRules:
+    def load(
+        cls, csv_path: Path | str, adverbs_path: Path | str, frames_path: Path | str | None = None
+    ) -> MeasureRules:
         """Read the rules files; ``frames_path`` defaults to measure-frames.txt beside the adverbs."""
         csv_path, adverbs_path = Path(csv_path), Path(adverbs_path)
         if frames_path is None:
@@ -83,9 +84,11 @@ class MeasureRules:
                 if len(verb) > _MAX_WORD:
                     raise ValueError(f"{csv_path}:{rows.line_num}: verb '{verb}' is longer than {_MAX_WORD}")
                 verbs[verb] = kind
-        frame_patterns = frozenset(
-            (first, last) for first, _, last in (w.partition("…") for w in _word_list(frames))
-        ) if frames.exists() else frozenset()
+        frame_patterns = (
+            frozenset((first, last) for first, _, last in (w.partition("…") for w in _word_list(frames)))
+            if frames.exists()
+            else frozenset()
+        )
         adverbs = _word_list(adverbs_path)
         if too_long := [a for a in adverbs if len(a) > _MAX_WORD]:
             raise ValueError(f"{adverbs_path}: adverbs longer than {_MAX_WORD} characters: {too_long}")
@@ -115,8 +118,10 @@ class MeasureRules:
     def is_frame(self, clause: str) -> bool:
         """Whether ``clause`` (without its comma) is a framing clause: 在…下, 通过…等, 根据…"""
         clause = clause.strip().rstrip("，,").rstrip()
-        return any(clause.startswith(first) and clause.endswith(last) and len(clause) > len(first)
-                   for first, last in self.frames)
+        return any(
+            clause.startswith(first) and clause.endswith(last) and len(clause) > len(first)
+            for first, last in self.frames
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +143,7 @@ def split_measures(text: str, rules: MeasureRules) -> list[MeasurePiece]:
                 starts.append(pending[0].start if pending else clause.start)
                 verbs.append(verb)
                 pending = []
-            elif len(starts) == first or rules.is_frame(text[clause.start: clause.end]):
+            elif len(starts) == first or rules.is_frame(text[clause.start : clause.end]):
                 # before the sentence's first verb, or a framing clause: wait for the verb
                 pending.append(clause)
             else:
@@ -200,8 +205,8 @@ def _word_list(path: Path) -> frozenset[str]:
 def _longest_first(words: Collection[str], text: str, i: int) -> Iterator[str]:
     """The words that occur at ``text[i:]``, longest first (word lists are short: ≤ 6 characters)."""
     for length in range(min(_MAX_WORD, len(text) - i), 0, -1):
-        if text[i: i + length] in words:
-            yield text[i: i + length]
+        if text[i : i + length] in words:
+            yield text[i : i + length]
 
 
 def _skip_space(text: str, i: int) -> int:
