@@ -100,6 +100,7 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
     report = discrepancy_report(plans)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a published folder is world-readable
     try:
         files = publish.write_dumps(quads, staging)
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")

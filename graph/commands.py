@@ -39,11 +39,12 @@ def _fail(message: str, code: int = EXIT_DATA) -> None:
               show_default=True, help="Output folder; replaced atomically on success.")
 @base_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the discrepancy report.")
-def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool) -> None:
+@click.option("--no-validate", is_flag=True, help="Skip the SHACL gate (for benchmarks; never for publishing).")
+def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool, no_validate: bool) -> None:
     """Build, validate and publish the graph from SOURCES (files or folders; default data/sources)."""
     started = time.perf_counter()
     try:
-        result = run_build(sources or (SOURCES_DIR,), out, base)
+        result = run_build(sources or (SOURCES_DIR,), out, base, validate=not no_validate)
     except (LoadError, BuildError) as exc:
         _fail(str(exc))
     if not quiet:

@@ -45,7 +45,7 @@ def void_graph(quads: list[ox.Quad], triples: list[ox.Triple], dumps: list[Path]
     g.add((dataset, VOID.triples, _count(len(triples))))
     g.add((dataset, VOID.distinctSubjects, _count(len({t.subject for t in triples}))))
     g.add((dataset, VOID.properties, _count(len({t.predicate for t in triples}))))
-    classes = Counter(str(t.object) for t in triples if str(t.predicate.value) == RDF_TYPE)
+    classes = Counter(t.object.value for t in triples if t.predicate.value == RDF_TYPE)
     g.add((dataset, VOID.classes, _count(len(classes))))
     for cls, n in sorted(classes.items()):
         part = URIRef(f"{base}dataset/class/{cls.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")

@@ -107,6 +107,7 @@ class Finding:
 class Plan:
     source: SourceText
     city: str  # as written in the plan title, e.g. 武汉市
+    city_en: str  # the gazetteer's English name
     city_slug: str
     province_slug: str | None
     title: Fragment

@@ -14,6 +14,7 @@ from pathlib import Path
 from pilotkg.loaders import align, layout
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.fragment import Fragment, clean
+from pilotkg.loaders.gazetteer import Place
 from pilotkg.loaders.measures import split_measures
 from pilotkg.loaders.model import (
     Finding,
@@ -47,7 +48,7 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
     plan_layout = layout.read_plan(src, lines, after_notice, notice_layout.plan_title)
     tables_layout = layout.read_task_list(src, lines, plan_layout.end)
     notice = _notice(src, notice_layout, vocabulary)
-    city, city_slug, province_slug = _city(src, notice_layout, plan_layout, vocabulary)
+    city, place = _city(src, notice_layout, plan_layout, vocabulary)
 
     paragraphs = [_paragraph(src, p) for p in plan_layout.paragraphs]
     sections = [
@@ -67,8 +68,9 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
     return Plan(
         source=src,
         city=city,
-        city_slug=city_slug,
-        province_slug=province_slug,
+        city_en=place.name_en,
+        city_slug=place.slug,
+        province_slug=place.province_slug,
         title=clean(plan_layout.title_line.fragment()),
         span=layout.span_of(src.text, [line for line in plan_lines if line.bare]),
         notice=notice,
@@ -113,7 +115,7 @@ def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> 
 
 
 def _city(src: SourceText, n: layout.NoticeLayout, p: layout.PlanLayout,
-          vocabulary: Vocabulary) -> tuple[str, str, str | None]:
+          vocabulary: Vocabulary) -> tuple[str, Place]:
     m = PILOT_TITLE.match(re.sub(r"\s+", "", n.plan_title))
     if not m:
         raise LoadError(src.path, f"the plan title '{n.plan_title}' does not name a city "
@@ -122,7 +124,7 @@ def _city(src: SourceText, n: layout.NoticeLayout, p: layout.PlanLayout,
     if place is None:
         raise LoadError(src.path, f"city '{m['city']}' is not in the gazetteer vocab/places.csv",
                         p.title_line.number)
-    return m["city"], place.slug, place.province_slug
+    return m["city"], place
 
 
 def _approver(src: SourceText, notice: Notice, vocabulary: Vocabulary) -> str | None:

@@ -73,6 +73,9 @@ class _Writer:
         self.add(pilot, RDF.type, PILOT.Pilot)
         name = plan.title.text.removesuffix("总体方案")
         self.add(pilot, SKOS.prefLabel, zh(name))
+        self.add(pilot, SKOS.prefLabel, Literal(
+            f"{plan.city_en} pilot programme for expanding the opening-up of the service industry ({plan.year})",
+            lang="en"))
         self.add(pilot, PILOT.city, self.iri("place", plan.city_slug))
         if plan.province_slug:
             self.add(pilot, PILOT.province, self.iri("place", plan.province_slug))
