@@ -7,8 +7,9 @@ verbs and their types, adverbs that may precede a verb, words that open a framin
 data in vocab/ (measure-rules.csv, measure-adverbs.txt, measure-frames.txt); this code only
 applies it:
 
-* a sentence ends after 。 ； ; ！ ？ (outside brackets and quotes), together with any closing
-  quotes or brackets that follow; a new measure always starts after it;
+* a sentence ends after 。 ； ; ！ ？ outside brackets and quotes — or inside them when the
+  brackets and quotes close right after it (“…。”) — together with the closing quotes or brackets
+  that follow; a new measure always starts after it;
 * inside a sentence, a clause after ， or , starts a new measure when it opens with a policy verb,
   possibly after adverbs ("持续推进…"). 、 never splits: it enumerates, and the items of an
   enumeration often open with a verb that belongs to the action before ("鼓励通过共建…机制、引进…
@@ -173,16 +174,19 @@ def _sentences(text: str) -> list[list[_Clause]]:
             depth += 1
         elif ch in CLOSERS:
             depth = max(0, depth - 1)
-        elif depth == 0 and (ch in SENTENCE_ENDS or ch in CLAUSE_ENDS):
+        elif ch in SENTENCE_ENDS and (depth == 0 or _closes_all(text, i + 1, depth)):
+            # a sentence ends here, with the quotes or brackets that close right after it (“…。”)
             end = i + 1
-            if ch in SENTENCE_ENDS:
-                while end < n and text[end] in TRAILING:
-                    end += 1
+            while end < n and text[end] in TRAILING:
+                end += 1
             clauses.append(_Clause(start, end))
-            if ch in SENTENCE_ENDS:
-                sentences.append(clauses)
-                clauses, depth = [], 0
-            start, i = end, end
+            sentences.append(clauses)
+            clauses, depth = [], 0
+            start = i = end
+            continue
+        elif depth == 0 and ch in CLAUSE_ENDS:
+            clauses.append(_Clause(start, i + 1))
+            start = i = i + 1
             continue
         i += 1
     if start < n:
@@ -195,6 +199,15 @@ def _sentences(text: str) -> list[list[_Clause]]:
     if clauses:
         sentences.append(clauses)
     return sentences
+
+
+def _closes_all(text: str, i: int, depth: int) -> bool:
+    """Whether the characters from ``i`` close ``depth`` open brackets or quotes before anything else."""
+    closed = 0
+    while i < len(text) and text[i] in TRAILING:
+        closed += text[i] in CLOSERS
+        i += 1
+    return closed >= depth
 
 
 def _word_list(path: Path) -> frozenset[str]:
