@@ -18,6 +18,8 @@ def ensure_store(settings: Settings) -> None:
     """Build the graph (``pilotkg build``) when the store is missing."""
     if store_ready(settings.store):
         return
+    if settings.store.name != "store":  # `pilotkg build` writes OUT/store; never build elsewhere
+        raise click.ClickException(f"No store at {settings.store}; run `pilotkg build` first.")
     click.echo(f"No store at {settings.store}: building the graph first …", err=True)
     try:
         from pilotkg.graph.build import build
@@ -56,6 +58,8 @@ def gunicorn_options(
         "keepalive": 5,
         "limit_request_line": 0,  # long GET queries get a clear 413 from the app instead
         "accesslog": "-" if access_log else None,
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(B)s %(M)sms',
+        "control_socket_disable": True,  # several servers (tests, bench) may run side by side
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "pilotkg-serve",

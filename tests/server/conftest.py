@@ -154,7 +154,7 @@ def live_server(fixture_env):
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "pilotkg.server", "--host", "127.0.0.1", "--port", str(port)),
-            *("--store", str(fixture_env["store"]), "--no-build", "--threads", "8"),
+            *("--store", str(fixture_env["store"]), "--no-build", "--threads", "8", "--access-log"),
         ],
         env=env,
         stdout=log,

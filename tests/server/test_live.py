@@ -105,7 +105,11 @@ def test_runaway_query_over_http(live_server):
         status, elapsed = slow.result()
     assert status == 503 and 3 <= elapsed < 10
     assert all(code == 200 for code, _ in quick)
-    assert max(t for _, t in quick) < 1.0
+    # answered while the runaway was still running (not queued behind it); on a loaded 2-core CI
+    # machine one request may be slow, so the bound is on the median and on the total
+    times = sorted(t for _, t in quick)
+    assert times[len(times) // 2] < 0.25, times
+    assert sum(times) < 3.0, times
 
 
 def test_headers_over_http(live_server):
