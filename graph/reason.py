@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from owlready2 import OwlReadyInconsistentOntologyError, World, sync_reasoner_hermit
-from pilotkg.graph.validate import union_graph
 from rdflib import Dataset, Graph
 
+from pilotkg.graph.validate import union_graph
 from pilotkg.paths import ONTOLOGY_DIR
 
 __all__ = ["ReasoningResult", "check_consistency", "load_ontology"]

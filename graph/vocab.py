@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilotkg.loaders.gazetteer import Agencies, Places
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, SKOS
 
+from pilotkg.loaders.gazetteer import Agencies, Places
 from pilotkg.paths import ONTOLOGY_DIR, VOCAB_DIR
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")

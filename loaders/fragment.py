@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 # CJK ideographs and the full-width punctuation that surrounds them; a space next to one of these
 # is layout noise (Chinese is written without spaces), a space between two Latin tokens is not.
@@ -82,7 +83,7 @@ def clean(fragment: Fragment) -> Fragment:
         keep[match.start()] = keep[match.start() + 1] = False
     # Decide whitespace against the neighbouring *kept* characters.
     visible = [i for i, ch in enumerate(text) if keep[i] and not ch.isspace()]
-    for left, right in zip(visible, visible[1:], strict=False):
+    for left, right in pairwise(visible):
         gap = range(left + 1, right)
         if not gap:
             continue

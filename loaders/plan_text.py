@@ -70,7 +70,7 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
         city=city,
         city_en=place.name_en,
         city_slug=place.slug,
-        province_slug=place.province_slug,
+        province_slug=place.province_level_slug,
         title=clean(plan_layout.title_line.fragment()),
         span=layout.span_of(src.text, [line for line in plan_lines if line.bare]),
         notice=notice,

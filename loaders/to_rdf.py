@@ -80,9 +80,13 @@ class _Writer:
         if plan.province_slug:
             self.add(pilot, PILOT.province, self.iri("place", plan.province_slug))
         self.add(pilot, PILOT.year, Literal(str(plan.year), datatype=XSD.gYear))
-        self.add(pilot, PILOT.approvalDate, Literal(plan.notice.issued))
+        start = plan.notice.issued
+        self.add(pilot, PILOT.startDate, Literal(start))
         if plan.period_years:
             self.add(pilot, PILOT.periodYears, integer(plan.period_years))
+            end = start.replace(year=start.year + plan.period_years, day=min(start.day, 28)
+                                if (start.month, start.day) == (2, 29) else start.day)
+            self.add(pilot, PILOT.endDate, Literal(end))
         self.add(pilot, PILOT.plan, URIRef(f"{pilot}/plan"))
         self.add(pilot, PILOT.notice, URIRef(f"{pilot}/notice"))
         if plan.approved_by:
@@ -133,7 +137,7 @@ class _Writer:
             self.add(node, DCTERMS.isPartOf, URIRef(f"{self.pilot}/section/{paragraph.section}"))
             self.span(node, paragraph.span)
 
-    def _table(self, table) -> None:  # noqa: ANN001 - TaskTable
+    def _table(self, table) -> None:
         node = URIRef(f"{self.pilot}/table/{table.number}")
         self.add(node, RDF.type, PILOT.TaskTable)
         self.add(node, PILOT.tableNumber, integer(table.number))

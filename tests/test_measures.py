@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+
 from pilotkg.loaders.gazetteer import ConceptScheme
 from pilotkg.loaders.measures import OTHER, MeasureRules, split_measures
-
 from pilotkg.paths import SOURCES_DIR, VOCAB_DIR
 
 BASE = "https://w3id.org/pilotkg/"

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from pilotkg.graph.reason import ReasoningResult, check_consistency, load_ontology
-from pilotkg.graph.validate import union_graph, validate
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from pilotkg.graph.reason import ReasoningResult, check_consistency, load_ontology
+from pilotkg.graph.validate import union_graph, validate
 from pilotkg.paths import SOURCES_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pilotkg.graph.validate import SH, ValidationResult, load_shapes, union_graph, validate
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
+
+from pilotkg.graph.validate import SH, ValidationResult, load_shapes, union_graph, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import owlready2
 import pytest
-from pilotkg.graph.vocab import vocab_graph
-from pilotkg.loaders.gazetteer import Agencies, ConceptScheme, Places
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, SKOS
 
+from pilotkg.graph.vocab import vocab_graph
+from pilotkg.loaders.gazetteer import Agencies, ConceptScheme, Places
 from pilotkg.paths import ONTOLOGY_DIR, SOURCES_DIR, VOCAB_DIR
 
 BASE = "https://w3id.org/pilotkg/"
@@ -151,7 +151,7 @@ def test_contract_classes_and_properties(graph: Graph) -> None:
     for name, range_ in DATATYPE_PROPERTIES.items():
         assert (PILOT[name], RDF.type, OWL.DatatypeProperty) in graph, name
         assert (PILOT[name], RDFS.range, range_) in graph, name
-    for name in ("year", "approvalDate"):  # xsd:gYear / xsd:date: outside the OWL 2 datatype map
+    for name in ("year", "startDate", "endDate"):  # xsd:gYear / xsd:date: outside the OWL 2 datatype map
         assert (PILOT[name], RDF.type, OWL.AnnotationProperty) in graph
 
 
