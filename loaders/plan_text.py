@@ -184,95 +184,97 @@ def _mirrored_section(title: Fragment, sections: list[Section]) -> Section | Non
 
 def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: list[Section],
             paragraphs: list[Paragraph], vocabulary: Vocabulary, findings: list[Finding]) -> list[TaskTable]:
-    by_number = {p.number: p for p in paragraphs}
-    tables: list[TaskTable] = []
-    for tl in tables_layout:
-        table = TaskTable(tl.number, tl.title, layout.span_of(src.text, tl.lines))
-        section = _mirrored_section(tl.title, sections)
-        units: list[align.Unit] = []
-        if section is not None:
-            table.narrative_section = section.number
-            units = align.narrative_units([(n, by_number[n].text) for n in section.paragraphs])
-        choices = [u.fragment.text for u in units]
-        headings = {n: by_number[n].heading.text for n in (section.paragraphs if section else [])}
-        # With two label columns (类别 spanning both), the second is the sector (领域).
-        sector_column = tl.task_column - 1 if tl.task_column and tl.task_column > 1 else None
-        covered: set[int] = set()
-        groups: dict[object, TaskGroup] = {}
-        group_key_of_label: dict[str, object] = {}
-
-        def group_for(key: object, label: Fragment, paragraph: int | None,
-                      groups: dict[object, TaskGroup] = groups, table: TaskTable = table) -> TaskGroup:
-            if key not in groups:
-                category = vocabulary.categories.resolve(label.text)
-                groups[key] = TaskGroup(table.number, 0, label, category, paragraph)
-            return groups[key]
-
-        for row in tl.rows:
-            text = _task_text(row.cell, row.extra)
-            subject = f"task {tl.number}-{row.number}"
-            placement = align.place(text, units, choices)
-            covered.update(placement.units, placement.other_units)
-            narrative = Fragment.join(units[k].fragment for k in placement.units) if placement.units else None
-            paragraph = units[placement.units[0]].paragraph if placement.units else None
-
-            # Group: the narrative paragraph the task stands in; the layout label where there is none.
-            label = row.labels.get(0)
-            label_text = clean(label) if label is not None else None
-            label_paragraph = None
-            if label_text is not None:
-                label_paragraph = align.best_label(label_text.text, headings)
-                if label_text.text not in group_key_of_label:
-                    group_key_of_label[label_text.text] = label_paragraph or label_text.text
-            if paragraph is not None and paragraph in headings:
-                key: object = paragraph
-                group_label = _first_label_for(tl, paragraph, headings) or by_number[paragraph].heading
-                if label_paragraph is not None and label_paragraph != paragraph:
-                    findings.append(Finding("layout", subject, (
-                        f"the task list prints it beside group “{label_text.text}” (line {row.line.number}), "
-                        f"but the narrative has it in paragraph {paragraph} “{headings[paragraph]}”; "
-                        "the narrative is followed")))
-            elif label_text is not None:
-                key, group_label = group_key_of_label[label_text.text], label_text
-            else:
-                raise LoadError(src.path, f"table {tl.number}, task {row.number}: no group label and not "
-                                          "found in the narrative", row.line.number)
-            group = group_for(key, group_label, paragraph if key == paragraph else label_paragraph)
-
-            # Sector: the narrative's "…领域：" lead-in; the layout's sector column otherwise.
-            sector = None
-            if sector_column is not None:
-                layout_label = row.labels.get(sector_column)
-                layout_sector = (vocabulary.sectors.resolve(clean(layout_label).text)
-                                 if layout_label is not None else None)
-                narrative_label = units[placement.units[0]].sector_label if placement.units else None
-                narrative_sector = vocabulary.sectors.resolve(narrative_label) if narrative_label else None
-                for name, resolved in ((narrative_label, narrative_sector),
-                                       (clean(layout_label).text if layout_label else None, layout_sector)):
-                    if name and resolved is None:
-                        raise LoadError(src.path, f"sector '{name}' is not in vocab/sectors.ttl",
-                                        row.line.number)
-                sector = narrative_sector or layout_sector
-                if narrative_sector and layout_sector and narrative_sector != layout_sector:
-                    findings.append(Finding("layout", subject, (
-                        f"the task list's sector column reads “{clean(layout_label).text}”, the narrative "
-                        f"has it under “{narrative_label}”; the narrative is followed")))
-
-            task = Task(tl.number, row.number, text, _cell_span(src, row), 0, sector, paragraph, narrative)
-            task.group = id(group)
-            _report_placement(task, placement, units, subject, findings)
-            table.tasks.append(task)
-
-        for unit in units:
-            if unit.index not in covered:
-                findings.append(Finding("uncovered", f"paragraph {unit.paragraph}",
-                                        "a narrative sentence no task of the table carries",
-                                        [unit.fragment.text]))
-        _number_groups(table, groups)
-        _check_numbers(src, tl)
-        tables.append(table)
+    tables = [_TableReader(src, tl, sections, paragraphs, vocabulary, findings).read() for tl in tables_layout]
     _label_variants(tables_layout, tables, findings)
     return tables
+
+
+class _TableReader:
+    """Reads one table: each row's task, placed in the narrative, with its group and sector."""
+
+    def __init__(self, src: SourceText, tl: layout.TableLayout, sections: list[Section],
+                 paragraphs: list[Paragraph], vocabulary: Vocabulary, findings: list[Finding]) -> None:
+        self.src, self.tl, self.vocabulary, self.findings = src, tl, vocabulary, findings
+        self.paragraphs = {p.number: p for p in paragraphs}
+        self.table = TaskTable(tl.number, tl.title, layout.span_of(src.text, tl.lines))
+        section = _mirrored_section(tl.title, sections)
+        self.units: list[align.Unit] = []
+        if section is not None:
+            self.table.narrative_section = section.number
+            self.units = align.narrative_units([(n, self.paragraphs[n].text) for n in section.paragraphs])
+        self.choices = [u.fragment.text for u in self.units]
+        self.headings = {n: self.paragraphs[n].heading.text for n in (section.paragraphs if section else [])}
+        # With two label columns (类别 spanning both), the second is the sector (领域).
+        self.sector_column = tl.task_column - 1 if tl.task_column and tl.task_column > 1 else None
+        self.groups: dict[int | str, TaskGroup] = {}  # by narrative paragraph, or by label text
+
+    def read(self) -> TaskTable:
+        covered: set[int] = set()
+        group_of: dict[int, TaskGroup] = {}
+        for row in self.tl.rows:
+            text = _task_text(row.cell, row.extra)
+            placement = align.place(text, self.units, self.choices)
+            covered.update(placement.units, placement.other_units)
+            first = self.units[placement.units[0]] if placement.units else None
+            narrative = Fragment.join(self.units[k].fragment for k in placement.units) if first else None
+            paragraph = first.paragraph if first else None
+            task = Task(self.tl.number, row.number, text, _cell_span(self.src, row), 0,
+                        self.sector(row, first), paragraph, narrative)
+            group_of[row.number] = self.group(row, paragraph)
+            _report_placement(task, placement, f"task {self.tl.number}-{row.number}", self.findings)
+            self.table.tasks.append(task)
+        for unit in self.units:
+            if unit.index not in covered:
+                self.findings.append(Finding("uncovered", f"paragraph {unit.paragraph}",
+                                             "a narrative sentence no task of the table carries",
+                                             [unit.fragment.text]))
+        _number_groups(self.table, group_of)
+        _check_numbers(self.src, self.tl)
+        return self.table
+
+    def group(self, row: layout.TaskRow, paragraph: int | None) -> TaskGroup:
+        """The narrative paragraph the task stands in; the layout's group label where there is none."""
+        raw = row.labels.get(0)
+        label = clean(raw) if raw is not None else None
+        label_paragraph = align.best_label(label.text, self.headings) if label is not None else None
+        if paragraph is not None and paragraph in self.headings:
+            if label is not None and label_paragraph is not None and label_paragraph != paragraph:
+                self.findings.append(Finding("layout", f"task {self.tl.number}-{row.number}", (
+                    f"the task list prints it beside group “{label.text}” (line {row.line.number}), "
+                    f"but the narrative has it in paragraph {paragraph} “{self.headings[paragraph]}”; "
+                    "the narrative is followed")))
+            key: int | str = paragraph
+            name = _first_label_for(self.tl, paragraph, self.headings) or self.paragraphs[paragraph].heading
+        elif label is not None:
+            key, name, paragraph = label_paragraph or label.text, label, label_paragraph
+        else:
+            raise LoadError(self.src.path, f"table {self.tl.number}, task {row.number}: no group label and "
+                                           "not found in the narrative", row.line.number)
+        if key not in self.groups:
+            category = self.vocabulary.categories.resolve(name.text)
+            self.groups[key] = TaskGroup(self.tl.number, 0, name, category, paragraph)
+        return self.groups[key]
+
+    def sector(self, row: layout.TaskRow, unit: align.Unit | None) -> str | None:
+        """The narrative's "…领域：" lead-in over the task; the layout's sector column otherwise."""
+        if self.sector_column is None:
+            return None
+        raw = row.labels.get(self.sector_column)
+        layout_label = clean(raw).text if raw is not None else None
+        narrative_label = unit.sector_label if unit is not None else None
+        resolved = {}
+        for name in (narrative_label, layout_label):
+            if name:
+                resolved[name] = self.vocabulary.sectors.resolve(name)
+                if resolved[name] is None:
+                    raise LoadError(self.src.path, f"sector '{name}' is not in vocab/sectors.ttl", row.line.number)
+        narrative_sector = resolved.get(narrative_label) if narrative_label else None
+        layout_sector = resolved.get(layout_label) if layout_label else None
+        if narrative_sector and layout_sector and narrative_sector != layout_sector:
+            self.findings.append(Finding("layout", f"task {self.tl.number}-{row.number}", (
+                f"the task list's sector column reads “{layout_label}”, the narrative has it under "
+                f"“{narrative_label}”; the narrative is followed")))
+        return narrative_sector or layout_sector
 
 
 def _first_label_for(tl: layout.TableLayout, paragraph: int, headings: dict[int, str]) -> Fragment | None:
@@ -289,17 +291,14 @@ def _cell_span(src: SourceText, row: layout.TaskRow) -> Fragment:
     return Fragment.raw(src.text, parts[0].start, parts[-1].end)
 
 
-def _number_groups(table: TaskTable, groups: dict[object, TaskGroup]) -> None:
-    """Groups in order of their first task; tasks then point at the group number."""
-    order: list[TaskGroup] = []
-    by_id = {id(g): g for g in groups.values()}
+def _number_groups(table: TaskTable, group_of: dict[int, TaskGroup]) -> None:
+    """Number groups in the order of their first task, and point each task at its group's number."""
     for task in table.tasks:
-        group = by_id[task.group]
-        if group not in order:
-            order.append(group)
-            group.number = len(order)
+        group = group_of[task.number]
+        if group not in table.groups:
+            table.groups.append(group)
+            group.number = len(table.groups)
         task.group = group.number
-    table.groups = order
 
 
 def _check_numbers(src: SourceText, tl: layout.TableLayout) -> None:
@@ -328,8 +327,7 @@ def _check_complete(src: SourceText, tables: list[TaskTable], tables_layout: lis
                                   f"mid-sentence (“…{last.text.text[-12:]}”)", last_line.number)
 
 
-def _report_placement(task: Task, placement: align.Placement, units: list[align.Unit], subject: str,
-                      findings: list[Finding]) -> None:
+def _report_placement(task: Task, placement: align.Placement, subject: str, findings: list[Finding]) -> None:
     if task.narrative is None:
         findings.append(Finding("wording", subject, "not found in the narrative", [task.text.text]))
         return
