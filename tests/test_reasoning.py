@@ -135,12 +135,17 @@ def test_real_wuhan_graph_is_consistent(wuhan_dataset: Dataset) -> None:
 
 @pytest.mark.slow
 def test_real_wuhan_graph_with_a_broken_task_is_refused(wuhan_dataset: Dataset) -> None:
-    """The shapes bite on the real graph too, not only on the fixture."""
+    """The shapes bite on the real graph too, not only on the fixture: a core rule (language tag)
+    and a SPARQL rule (numbering) on one task."""
     graph = union_graph(wuhan_dataset) + Graph()
-    task = next(graph.subjects(RDF.type, PILOT.Task))
-    graph.remove((task, PILOT.text, None))
-    graph.add((task, PILOT.text, Literal("no language tag")))
+    task = graph.value(predicate=PILOT.taskNumber, object=Literal(2))
+    assert isinstance(task, URIRef)
+    table = graph.value(task, PILOT.inTable)
+    graph.set((task, PILOT.text, Literal("no language tag")))
+    graph.set((task, PILOT.taskNumber, Literal(1)))
     result = validate(graph)
     assert not result.conforms
     assert any(v.focus == task and v.path == "pilot:text" for v in result.violations)
-    assert isinstance(task, URIRef)
+    assert any(v.focus == table and "task number 1 is used more than once" in v.message for v in result.violations), (
+        result.report_text()
+    )
