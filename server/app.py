@@ -8,9 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
 from pilotkg.server.config import Settings
 from pilotkg.server.runtime import Runtime
-from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 

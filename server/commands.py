@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import click
+
 from pilotkg.server.config import Settings
 
 
@@ -23,7 +24,6 @@ def ensure_store(settings: Settings) -> None:
     click.echo(f"No store at {settings.store}: building the graph first …", err=True)
     try:
         from pilotkg.graph.build import build
-
         from pilotkg.paths import SOURCES_DIR
     except ImportError as exc:
         raise click.ClickException(
@@ -70,6 +70,7 @@ def gunicorn_options(
 
 def run_gunicorn(settings: Settings, options: dict) -> None:
     from gunicorn.app.base import BaseApplication
+
     from pilotkg.server.app import create_app
 
     class Application(BaseApplication):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, send_from_directory
+
 from pilotkg.server.runtime import runtime
 
 bp = Blueprint("dumps", __name__)

@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+
 from pilotkg.server.safety import Refused, analyse, looks_like_update
 
 log = logging.getLogger(__name__)

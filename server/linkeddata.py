@@ -12,6 +12,7 @@ from collections import defaultdict
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
+
 from pilotkg.server import conneg
 from pilotkg.server.runtime import ONTOLOGY_NS, QueryError, runtime
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask import Blueprint, Response, abort, request
+
 from pilotkg.server import conneg
 from pilotkg.server.runtime import runtime
 
@@ -43,6 +44,7 @@ def pylode_html(path) -> str:
 @bp.route("/ontology.<ext>")
 def ontology(ext: str | None = None) -> Response:
     import pyoxigraph as ox
+
     from pilotkg.server.engine import GRAPH_FORMATS, MEDIA_TYPES
 
     path = runtime().settings.ontology

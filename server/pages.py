@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template, send_from_directory
+
 from pilotkg.server.linkeddata import Labeller
 from pilotkg.server.runtime import QueryError, runtime
 

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
+
 from pilotkg.server import engine
 from pilotkg.server.config import Settings
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+
 from pilotkg.server.config import Settings
 from pilotkg.server.engine import Job
 from pilotkg.server.pool import QueryPool

@@ -6,11 +6,16 @@ and every ``ServiceGraphPattern`` anywhere in it (subqueries, OPTIONAL, FILTER E
 resolved — prefixed names and BASE-relative IRIs included — and checked against the operator's
 allow-list (empty by default).
 
-Fast path: SPARQL keywords cannot be escaped or split, so a query whose text — after the
-``\\uXXXX`` / ``\\UXXXXXXXX`` escapes SPARQL applies before parsing, Unicode NFKC normalisation
-and case folding — does not contain ``service`` cannot contain a SERVICE pattern. Only queries
-that do mention it pay for the rdflib parse. A query that mentions SERVICE but cannot be parsed
-by rdflib is refused (fail closed).
+Fast path: SPARQL keywords cannot be escaped or split, so the query text — after the
+``\\uXXXX`` / ``\\UXXXXXXXX`` escapes SPARQL applies before parsing — is cut into code, strings,
+IRIs and comments by a small lexer (:func:`code_text`). Only when a word that could be the
+SERVICE keyword remains in the code (compared after NFKC normalisation and case folding, and
+unless ASCII name characters glue it into a longer name such as ``?service`` or
+``ex:services``) does the query pay for the full rdflib parse. An IRI cannot hide the keyword:
+SERVICE is followed by an IRI (which starts with ``<``) or a name and then ``{``, and none of
+``<``, ``{`` or white space may occur inside an IRI. When the lexer meets anything it does not
+understand, the full parse runs. A query that mentions SERVICE but cannot be parsed by rdflib is
+refused (fail closed).
 """
 
 from __future__ import annotations
@@ -25,6 +30,89 @@ _PROLOGUE = re.compile(
     r"""\s*(?:\#[^\n]*\n?|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_NAME_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:?$")
+_NAME_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:-")
+
+
+def code_text(text: str) -> str | None:
+    """The code of an (unescaped) query: comments blanked, strings as ``""``, IRIs as ``<>``.
+
+    Returns None when the text cannot be cut safely (an unterminated string, say).
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":  # an escape in a prefixed name's local part (ex:a\#b): never a comment/string
+            out.append(" ")
+            i += 2
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            out.append(" ")
+        elif c in "\"'":
+            long = text.startswith(c * 3, i)
+            j = i + (3 if long else 1)
+            while True:
+                if j >= n:
+                    return None
+                if text[j] == "\\":
+                    j += 2
+                    continue
+                if long and text.startswith(c * 3, j):
+                    j += 3
+                    break
+                if not long and text[j] == c:
+                    j += 1
+                    break
+                if not long and text[j] in "\r\n":
+                    return None
+                j += 1
+            out.append(' "" ')
+            i = j
+        elif c == "<":
+            m = _IRIREF.match(text, i)
+            if m:
+                out.append(" <> ")
+                i = m.end()
+            else:
+                out.append(c)
+                i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _fold(c: str) -> str:
+    return unicodedata.normalize("NFKC", c).casefold()
+
+
+def keyword_positions(code: str, word: str) -> list[int]:
+    """Where ``word`` (lower case) may stand as a keyword in ``code`` (any case, NFKC-folded)."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, c in enumerate(code):
+        f = c.lower() if c.isascii() else _fold(c)
+        folded.append(f)
+        origin.extend([index] * len(f))
+    flat = "".join(folded)
+    hits = []
+    start = flat.find(word)
+    while start >= 0:
+        first, last = origin[start], origin[start + len(word) - 1]
+        before = code[first - 1] if first > 0 else " "
+        after = code[last + 1] if last + 1 < len(code) else " "
+        if before not in _NAME_BEFORE and after not in _NAME_AFTER:
+            hits.append(first)
+        start = flat.find(word, start + 1)
+    return hits
+
+
+_FROM = re.compile(r"(?i)(?<![\w:?$.\-])from\s+(named\s+)?(<>|[A-Za-z_][\w.\-]*:|:)")
 
 
 class Refused(Exception):
@@ -111,11 +199,17 @@ def analyse(text: str, allowlist: tuple[str, ...] | frozenset[str] = ()) -> Anal
     Syntax errors are left to pyoxigraph (whose parser runs the query and gives the message),
     except that a query mentioning SERVICE which rdflib cannot parse is refused here.
     """
-    scanned = scan_text(text)
-    mentions_service = "service" in scanned
-    mentions_from = "from" in scanned
     result = Analysis()
-    if not (mentions_service or mentions_from):
+    if "service" not in scan_text(text) and "from" not in scan_text(text):
+        return result
+    code = code_text(unescape(text))
+    if code is None:  # could not cut it safely: decide with the full parse
+        mentions_service = mentions_from = True
+    else:
+        mentions_service = bool(keyword_positions(code, "service"))
+        result.has_dataset = bool(_FROM.search(code))
+        mentions_from = False
+    if not mentions_service and not mentions_from:
         return result
 
     try:

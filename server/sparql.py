@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
+
 from pilotkg.server import conneg
 from pilotkg.server.engine import Job
 from pilotkg.server.runtime import runtime
@@ -135,6 +136,7 @@ SD_OFFERS = {
 def service_description() -> Response:
     """SPARQL 1.1 Service Description of this endpoint."""
     import pyoxigraph as ox
+
     from pilotkg.server.engine import GRAPH_FORMATS, MEDIA_TYPES
 
     rt = runtime()

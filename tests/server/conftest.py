@@ -38,9 +38,7 @@ def fixture_env(tmp_path_factory) -> dict[str, Path]:
         "@prefix void: <http://rdfs.org/ns/void#> .\n<https://w3id.org/pilotkg/> a void:Dataset .\n"
     )
     sums = "".join(
-        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
-        for p in sorted(dist.iterdir())
-        if p.is_file()
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(dist.iterdir()) if p.is_file()
     )
     (dist / "SHA256SUMS").write_text(sums)
     return {

@@ -184,9 +184,7 @@ def test_ontology(client):
     g = rdflib.Graph().parse(data=r.data, format="turtle")
     assert (rdflib.URIRef(BASE + "ontology"), rdflib.RDF.type, rdflib.OWL.Ontology) in g
     assert client.get("/ontology.ttl").mimetype == "text/turtle"
-    assert (
-        client.get("/ontology", headers={"Accept": "application/ld+json"}).mimetype == "application/ld+json"
-    )
+    assert client.get("/ontology", headers={"Accept": "application/ld+json"}).mimetype == "application/ld+json"
 
 
 def test_pages_have_security_headers(client):
@@ -202,9 +200,7 @@ def test_query_page_falls_back_to_the_cdn(client, monkeypatch, tmp_path):
     monkeypatch.setattr(pages, "VENDOR", tmp_path / "missing")
     r = client.get("/query")
     version = pages.yasgui_version()
-    assert f"https://cdn.jsdelivr.net/npm/@zazuko/yasgui@{version}/build/yasgui.min.js" in r.get_data(
-        as_text=True
-    )
+    assert f"https://cdn.jsdelivr.net/npm/@zazuko/yasgui@{version}/build/yasgui.min.js" in r.get_data(as_text=True)
     assert "https://cdn.jsdelivr.net" in r.headers["Content-Security-Policy"]
     import json
     from pathlib import Path

@@ -68,9 +68,7 @@ def test_rdflib_sparqlstore(live_server):
 
 
 def test_linked_data_over_http(live_server):
-    req = urllib.request.Request(
-        live_server + "/id/pilot/wuhan-2022/task/1-1", headers={"Accept": "text/turtle"}
-    )
+    req = urllib.request.Request(live_server + "/id/pilot/wuhan-2022/task/1-1", headers={"Accept": "text/turtle"})
     with urllib.request.urlopen(req) as r:  # follows the 303
         assert r.url.endswith("/id/pilot/wuhan-2022/task/1-1.ttl")
         assert r.headers["Content-Type"].startswith("text/turtle")
@@ -84,9 +82,7 @@ def test_linked_data_over_http(live_server):
 
 
 def test_runaway_query_over_http(live_server):
-    runaway = (
-        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
-    )
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
 
     def get(query: str) -> tuple[int, float]:
         t0 = time.monotonic()

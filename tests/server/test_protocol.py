@@ -65,18 +65,14 @@ def test_select_formats_by_accept(client, accept, mimetype):
 
 
 def test_format_parameter_wins(client):
-    r = client.get(
-        "/sparql", query_string={"query": SELECT_TASKS, "format": "csv"}, headers={"Accept": "text/xml"}
-    )
+    r = client.get("/sparql", query_string={"query": SELECT_TASKS, "format": "csv"}, headers={"Accept": "text/xml"})
     assert r.mimetype == "text/csv"
     r = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3", "format": "nt"})
     assert r.mimetype == "application/n-triples"
 
 
 def test_post_form_and_direct(client):
-    r = client.post(
-        "/sparql", data={"query": SELECT_TASKS}, headers={"Accept": "application/sparql-results+json"}
-    )
+    r = client.post("/sparql", data={"query": SELECT_TASKS}, headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200 and len(r.get_json()["results"]["bindings"]) == 2
     r = client.post(
         "/sparql",
@@ -146,9 +142,7 @@ def test_construct_and_describe_formats(client, accept, mimetype, rdflib_format)
 def test_ask(client):
     r = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     assert r.get_json() == {"head": {}, "boolean": True}
-    r = client.get(
-        "/sparql", query_string={"query": "ASK { <x:no> ?p ?o }"}, headers={"Accept": "application/xml"}
-    )
+    r = client.get("/sparql", query_string={"query": "ASK { <x:no> ?p ?o }"}, headers={"Accept": "application/xml"})
     assert r.mimetype == "application/sparql-results+xml" and b"false" in r.data
 
 
@@ -163,9 +157,7 @@ def test_405_406_413_415(client, app):
     assert r.status_code == 405 and "GET" in r.headers["Allow"]
     r = client.get("/sparql", query_string={"query": SELECT_TASKS}, headers={"Accept": "text/turtle"})
     assert r.status_code == 406
-    r = client.get(
-        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"}
-    )
+    r = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
     assert r.status_code == 406
     r = client.get("/sparql", query_string={"query": SELECT_TASKS}, headers={"Accept": "image/png"})
     assert r.status_code == 406
@@ -220,9 +212,7 @@ def test_row_cap(client, app):
     assert "X-PilotKG-Truncated" in r.headers
     r = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 7"})
     assert len(r.get_json()["results"]["bindings"]) == 7 and "X-PilotKG-Truncated" not in r.headers
-    r = client.get(
-        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/turtle"}
-    )
+    r = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/turtle"})
     assert len(rdflib.Graph().parse(data=r.data, format="turtle")) == cap
     assert "X-PilotKG-Truncated" in r.headers
     # literals with newlines, language tags and datatypes survive the capped path intact

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+
 from pilotkg.server.safety import Refused, analyse, looks_like_update, scan_text
 
 BASE = "https://w3id.org/pilotkg/"
@@ -48,6 +49,19 @@ def service_queries(url: str) -> list[str]:
         f"DESCRIBE ?s WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE <{host}:{url.rsplit(':', 1)[1].rstrip('/')}/sparql> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ SERVICE <{url}inner> {{ ?s ?p ?o }} }} }}",
+        # things a quick lexer could get wrong: escapes, quotes, '#' and '<' outside comments and IRIs
+        f"PREFIX ex: <urn:x#> SELECT * WHERE {{ ?s ex:a\\#b ?o . SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <urn:x#> SELECT * WHERE {{ ?s ex:a\\'b ?o . SERVICE <{url}sparql> {{ ?s ?p ?o }} }} #'",
+        f'SELECT * WHERE {{ ?s ?p "x#y" . SERVICE <{url}sparql> {{ ?s ?p ?o }} }}',
+        f'SELECT * WHERE {{ ?s ?p "a\\"b#" . SERVICE <{url}sparql> {{ ?s ?p ?o }} }}',
+        f'SELECT * WHERE {{ ?s ?p """a"b\n#""" . SERVICE <{url}sparql> {{ ?s ?p ?o }} }}',
+        f"SELECT * WHERE {{ ?s ?p '#' . SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s <urn:x#y> ?o . SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s <urn:x/＂> ?o . SERVICE <{url}sparql> {{ ?s ?p ?o }} <urn:y/＂> ?p ?o }}",
+        f"SELECT * WHERE {{ ?a ?b ?c FILTER(?a<?b)SERVICE<{url}sparql>{{?s ?p ?o}} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o .SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE { ?s ?p ?o } # a comment\n VALUES ?x { 1 } SERVICE",
+        f"SELECT * WHERE {{ ?s ?p ?o . ＳＥＲＶＩＣＥ <{url}sparql> {{ ?s ?p ?o }} }}",
         # malformed around a SERVICE: refused before anything runs
         f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o  }}",
         f"SELECT * WHERE {{ ſervice <{url}sparql> {{ ?s ?p ?o }} }}",
@@ -85,6 +99,28 @@ def test_service_allowlist_unit(canary):
     variable = "SELECT * WHERE { SERVICE ?x { ?s ?p ?o } }"
     with pytest.raises(Refused):
         analyse(variable, allowlist=(canary.url + "sparql",))
+
+
+def test_lexer_finds_keywords_not_names():
+    from pilotkg.server.safety import code_text, keyword_positions
+
+    def hits(q: str) -> int:
+        return len(keyword_positions(code_text(q), "service"))
+
+    assert hits("SELECT * { SERVICE <x> {} }") == 1
+    assert hits("SELECT * { SeRvIcE <x> {} }") == 1
+    assert hits("SELECT * { ?s ?p ?o .SERVICE <x> {} }") == 1
+    assert hits("SELECT ?service { ?service ex:services ?o ; pilot:service-type ?t }") == 0
+    assert hits('SELECT * { ?s ?p "SERVICE" } # SERVICE') == 0
+    assert hits("SELECT * { ?s <http://x/service> ?o }") == 0
+    assert code_text('SELECT * { ?s ?p "unterminated }') is None
+
+
+def test_dataset_detection():
+    assert analyse("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }").has_dataset
+    assert analyse("PREFIX g: <urn:g#> SELECT * FROM NAMED g:x WHERE { ?s ?p ?o }").has_dataset
+    assert not analyse('SELECT * WHERE { ?s ?p "from <x>" } # FROM <y>').has_dataset
+    assert not analyse("SELECT ?from WHERE { ?from ex:from ?o }").has_dataset
 
 
 def test_words_that_merely_contain_service_are_fine(client):
@@ -126,9 +162,7 @@ def test_updates_are_forbidden_everywhere(client, canary, template):
         client.post("/sparql", data=update.encode(), headers={"Content-Type": "application/sparql-update"}),
         client.post("/sparql", data=update.encode(), headers={"Content-Type": "application/sparql-query"}),
         client.post("/update", data={"update": update}),
-        client.post(
-            "/sparql/update", data=update.encode(), headers={"Content-Type": "application/sparql-update"}
-        ),
+        client.post("/sparql/update", data=update.encode(), headers={"Content-Type": "application/sparql-update"}),
     ]
     assert [r.status_code for r in responses] == [403] * len(responses)
     assert "read-only" in responses[0].get_data(as_text=True)
