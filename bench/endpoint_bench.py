@@ -259,7 +259,8 @@ def main() -> int:
     print("\nanswers (status and size) per query:")
     for i, (qname, _text) in enumerate(queries):
         row = "  ".join(f"{name}: {answers[name][i]}" for name in answers)
-        print(f"  {qname:32} {row}")
+        same = len({answers[name][i] for name in answers}) == 1
+        print(f"  {qname:32} {row}{'' if same else '   <-- DIFFERENT'}")
 
     print("\nratios against oxigraph (throughput: ours/oxigraph; p50: ours/oxigraph)")
     for name in results:
