@@ -102,3 +102,15 @@ def test_page_breaks_moved(tmp_path, vocabulary, wuhan_text, wuhan_plan):
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert _signature(plan) == _signature(wuhan_plan)
     assert [p.text.text for p in plan.paragraphs] == [p.text.text for p in wuhan_plan.paragraphs]
+
+
+def test_a_task_the_narrative_lacks_still_gives_a_conforming_graph(tmp_path, wuhan_text):
+    from pilotkg.graph.build import build_dataset
+    from pilotkg.graph.validate import validate
+
+    row = "\t11. 推进 5G、IPv6"
+    line_end = wuhan_text.index("\n", wuhan_text.index(row))
+    text = wuhan_text[:line_end] + "\n\t12. 探索建立服务业扩大开放新增试点任务。" + wuhan_text[line_end:]
+    dataset, _ = build_dataset([_write(tmp_path, text)])
+    result = validate(dataset)
+    assert result.conforms, result.report_text()

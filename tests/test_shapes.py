@@ -259,12 +259,12 @@ CASES: dict[str, Case] = {
     # --- the narrative (core: sh:xone, sh:disjoint)
     "matchesNarrative false without narrativeText": Case(
         _remove(T3, PILOT.narrativeText),
-        "must be false exactly when the task keeps a pilot:narrativeText",
+        "false exactly when it keeps a pilot:narrativeText",
         T3,
     ),
     "matchesNarrative true with narrativeText": Case(
         lambda g: g.add((T1, PILOT.narrativeText, Literal("另一种表述。", lang="zh"))),
-        "must be false exactly when the task keeps a pilot:narrativeText",
+        "false exactly when it keeps a pilot:narrativeText",
         T1,
     ),
     "narrativeText equal to text": Case(
@@ -329,7 +329,16 @@ CASES: dict[str, Case] = {
     "bad section number": Case(
         _set(P["section/2-1"], PILOT.sectionNumber, Literal("二")), "pilot:sectionNumber", P["section/2-1"]
     ),
-    "table without narrative section": Case(_remove(TABLE, PILOT.narrativeSection), "pilot:narrativeSection", TABLE),
+    "table with two narrative sections": Case(
+        lambda g: g.add((TABLE, PILOT.narrativeSection, ID["pilot/wuhan-2022/section/1"])),
+        "pilot:narrativeSection",
+        TABLE,
+    ),
+    "located task without its narrative paragraph": Case(
+        _remove(T1, PILOT.narrativeParagraph),
+        "a task not located has none of them",
+        T1,
+    ),
     "bad sha256": Case(_set(SOURCE, PILOT.sha256, Literal("ABC")), "64 lower-case hex digits", SOURCE),
     # --- vocabularies
     "agency with two Chinese labels": Case(
