@@ -1,0 +1,420 @@
+"""The example queries in queries/: headers, syntax, expected answers, and checks against the source.
+
+Every ``queries/*.rq`` runs against one real build (the session fixture ``built``) and must give
+exactly the rows of ``tests/expected/queries/<name>.csv`` (in order: every query has an ORDER BY).
+The expected files were checked by hand against data/sources/wuhan-2022.txt; the tests further
+down re-derive the key facts from the source text itself, so a wrong graph cannot pass by having
+its own output copied into the expected files.
+
+To rewrite the expected files after a deliberate change of the graph or a query:
+    PILOTKG_WRITE_EXPECTED=1 .venv/bin/pytest tests/test_queries.py -k expected
+then read the diff against the source document before committing it.
+
+The comparison queries (issue 4) also run on a two-pilot graph: Wuhan plus an altered copy set in
+another city and year, so that "one pilot has, another lacks" and the cross-pilot counts are
+exercised with something to compare.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib.plugins.sparql import prepareQuery
+
+from pilotkg.paths import QUERIES_DIR, SOURCES_DIR
+
+EXPECTED_DIR = Path(__file__).parent / "expected" / "queries"
+QUERIES = sorted(QUERIES_DIR.glob("*.rq"))
+WUHAN = SOURCES_DIR / "wuhan-2022.txt"
+PK = "https://w3id.org/pilotkg/id/"
+PILOT = f"{PK}pilot/wuhan-2022"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def run(store: ox.Store, query: str | Path) -> list[dict[str, str]]:
+    """A SELECT query's rows as dicts of lexical values ('' for unbound), in the query's order."""
+    text = query.read_text(encoding="utf-8") if isinstance(query, Path) else query
+    results = store.query(text, use_default_graph_as_union=True)
+    names = [v.value for v in results.variables]
+    return [{n: ("" if s[n] is None else s[n].value) for n in names} for s in results]
+
+
+def to_csv(store: ox.Store, path: Path) -> str:
+    raw = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
+    rows = list(csv.reader(io.StringIO(raw.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def squash(text: str) -> str:
+    """Text without whitespace and markdown bold marks: the source's layout noise."""
+    return re.sub(r"\s+", "", text).replace("**", "")
+
+
+@pytest.fixture(scope="module")
+def store(built: Path) -> ox.Store:
+    return ox.Store.read_only(str(built / "store"))
+
+
+@pytest.fixture(scope="module")
+def source() -> str:
+    return WUHAN.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def narrative(source: str) -> str:
+    """The overall plan's text, before the task list."""
+    return source[: source.index("武汉市服务业扩大开放综合试点任务清单")]
+
+
+@pytest.fixture(scope="module")
+def task_rows(source: str) -> dict[str, str]:
+    """'table-number' → the row's text, read straight from the source task list (not the loader)."""
+    rows: dict[str, str] = {}
+    table = 0
+    for line in source[source.index("武汉市服务业扩大开放综合试点任务清单") :].splitlines():
+        if m := re.match(r"表 (\d+)", line):
+            table = int(m.group(1))
+        elif m := re.search(r"(?:^|\t)(\d+)\.\s*(\S.*)$", line):
+            rows[f"{table}-{m.group(1)}"] = m.group(2).strip()
+    return rows
+
+
+# -- every query: headers, syntax, expected answer ----------------------------------------------
+
+
+def test_at_least_twelve_queries():
+    assert len(QUERIES) >= 12
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
+def test_header_and_syntax(path: Path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert re.fullmatch(r"# title: \S.*", lines[0]), f"{path.name}: first line must be '# title: …'"
+    assert re.fullmatch(r"# description: \S.*", lines[1]), f"{path.name}: second line must be '# description: …'"
+    text = "\n".join(lines)
+    assert re.search(r"^ORDER BY ", text, re.MULTILINE), f"{path.name}: needs ORDER BY for a stable answer"
+    prepareQuery(text)  # an independent SPARQL 1.1 parser (rdflib) …
+    ox.Store().query(text)  # … and Oxigraph's own
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
+def test_expected_answer(store: ox.Store, path: Path):
+    expected = EXPECTED_DIR / f"{path.stem}.csv"
+    actual = to_csv(store, path)
+    if os.environ.get("PILOTKG_WRITE_EXPECTED"):
+        EXPECTED_DIR.mkdir(parents=True, exist_ok=True)
+        expected.write_text(actual, encoding="utf-8")
+    assert expected.exists(), f"no expected answer tests/expected/queries/{expected.name}"
+    want = list(csv.reader(io.StringIO(expected.read_text(encoding="utf-8"))))
+    got = list(csv.reader(io.StringIO(actual)))
+    assert got[0] == want[0], "columns differ"
+    assert got[1:] == want[1:]
+
+
+def test_every_expected_file_has_a_query():
+    assert {p.stem for p in EXPECTED_DIR.glob("*.csv")} <= {p.stem for p in QUERIES}
+
+
+# -- the answers against the source document ----------------------------------------------------
+
+
+def q(name: str) -> Path:
+    return QUERIES_DIR / f"{name}.rq"
+
+
+@pytest.mark.slow
+def test_source_parse_sanity(task_rows):
+    counts = {t: sum(1 for k in task_rows if k.startswith(f"{t}-")) for t in range(1, 6)}
+    assert counts == {1: 38, 2: 11, 3: 18, 4: 10, 5: 13}
+
+
+@pytest.mark.slow
+def test_tasks_per_sector(store, source):
+    got = {r["sectorZh"]: int(r["tasks"]) for r in run(store, q("tasks-per-sector"))}
+    # Counted by hand in table 1 of the source: 1-1..1-10, 1-11..1-14, 1-15..1-19, 1-20..1-21,
+    # 1-22..1-27 (27 sits one cell left in the layout, but the narrative puts it under 金融服务),
+    # 1-28..1-35, 1-36, 1-37, 1-38.
+    assert got == {
+        "科技服务": 10,
+        "专业服务": 4,
+        "物流运输服务": 5,
+        "教育服务": 2,
+        "金融服务": 6,
+        "健康医疗服务": 8,
+        "电力等能源服务": 1,
+        "电信服务": 1,
+        "文化服务": 1,
+    }
+    for name in got:
+        assert f"{name}领域" in squash(source)
+
+
+@pytest.mark.slow
+def test_group_tasks_with_measures(store, task_rows):
+    rows = run(store, q("group-tasks-with-measures"))
+    by_task: dict[str, str] = {}
+    for r in rows:
+        by_task[r["taskId"]] = by_task.get(r["taskId"], "") + r["measureText"]
+    assert sorted(by_task, key=lambda k: int(k.split("-")[1])) == ["5-10", "5-11", "5-12", "5-13"]
+    for task, text in by_task.items():  # the measures together give the task's whole text
+        assert squash(text) == squash(task_rows[task])
+    assert [r["typeEn"] for r in rows if r["taskId"] == "5-13"] == ["Adhere", "Strengthen"]
+
+
+@pytest.mark.slow
+def test_permit_measures(store, task_rows):
+    rows = run(store, q("permit-measures-by-sector"))
+    tasks = {r["taskId"] for r in rows}
+    allowing = {t for t, text in task_rows.items() if "允许" in text}
+    assert allowing == {"1-11", "1-17", "1-28", "1-30", "5-2", "5-3", "5-5"}
+    assert allowing <= tasks
+    assert all("允许" in r["measureText"] or "可" in r["measureText"] for r in rows)
+    assert {r["taskId"]: r["sectorZh"] for r in rows if r["sectorZh"]} == {
+        "1-11": "专业服务",
+        "1-17": "物流运输服务",
+        "1-28": "健康医疗服务",
+        "1-30": "健康医疗服务",
+        "1-37": "电信服务",
+    }
+
+
+@pytest.mark.slow
+def test_tasks_naming_agencies(store, task_rows):
+    rows = run(store, q("tasks-naming-agencies"))
+    assert [(r["taskId"], r["agencyEn"], r["nameInText"]) for r in rows] == [
+        ("1-7", "Chinese Academy of Sciences", "中科院")
+    ]
+    for r in rows:
+        assert r["nameInText"] in task_rows[r["taskId"]]
+
+
+@pytest.mark.slow
+def test_discrepancies(store, narrative, task_rows):
+    rows = run(store, q("narrative-discrepancies"))
+    assert [r["taskId"] for r in rows] == ["1-6", "1-38", "4-1", "4-5", "4-8", "5-1", "5-2", "5-11"]
+    flat = squash(narrative)
+    for r in rows:
+        assert squash(r["taskListText"]) == squash(task_rows[r["taskId"]])
+        assert squash(r["narrativeText"]) in flat
+        assert r["taskListText"] != r["narrativeText"]
+    texts = {r["taskId"]: (r["taskListText"], r["narrativeText"]) for r in rows}
+    assert "科技成果转化示范区" in texts["1-6"][0] and "科技成果转移转化示范区" in texts["1-6"][1]
+    assert "人民币的贸易" in texts["4-5"][0] and "人民银行的贸易" in texts["4-5"][1]
+    assert "出入境" in texts["5-1"][0] and "入出境" in texts["5-1"][1]
+
+
+@pytest.mark.slow
+def test_addressees(store, source):
+    start = source.index("湖北省人民政府，")
+    listed = re.split(r"[，、]", source[start : source.index("：", start)])
+    assert len(listed) == 48 and listed.count("最高人民法院") == 2
+    printed = list(dict.fromkeys(listed))
+    rows = run(store, q("notice-addressees"))
+    assert len(rows) == 47
+    assert [r["printedAs"] for r in rows] == printed
+    assert all(r["agencyEn"] and r["documentNumber"] == "商资发〔2022〕211号" for r in rows)
+
+
+@pytest.mark.slow
+def test_tasks_containing_term(store, task_rows):
+    rows = run(store, q("tasks-containing-term"))
+    assert [r["taskId"] for r in rows] == [t for t, text in task_rows.items() if "数据" in text]
+    assert len(rows) == 8
+
+
+@pytest.mark.slow
+def test_task_source_span(store, source):
+    (row,) = run(store, q("task-source-span"))
+    start, end = int(row["start"]), int(row["end"])
+    assert source[start:end] == row["exact"] == "27. 争取将武汉市纳入数字人民币试点。"
+    n_start, n_end = int(row["narrativeStart"]), int(row["narrativeEnd"])
+    assert source[n_start:n_end] == row["narrativeExact"] == row["taskText"]
+    assert n_end < source.index("武汉市服务业扩大开放综合试点任务清单") < start
+    assert row["file"] == WUHAN.name
+    assert row["sha256"] == hashlib.sha256(WUHAN.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_measure_types_and_pilot(store, source, task_rows):
+    types = run(store, q("measure-types-per-pilot"))
+    (pilot,) = run(store, q("pilots"))
+    assert sum(int(r["measures"]) for r in types) == int(pilot["measures"])
+    by_type = {r["notation"]: int(r["measures"]) for r in types}
+    assert by_type["permit"] == len(run(store, q("permit-measures-by-sector")))
+    assert by_type["seek"] == 1  # 争取 appears in one task only: 1-27
+    assert sum("争取" in text for text in task_rows.values()) == 1
+    shared = run(store, q("most-shared-measure-types"))
+    assert {r["notation"]: int(r["measures"]) for r in shared} == by_type
+    assert {r["pilots"] for r in shared} == {"1"}
+    assert int(pilot["tasks"]) == len(task_rows) == 90
+    assert (pilot["cityZh"], pilot["cityEn"], pilot["provinceZh"]) == ("武汉市", "Wuhan", "湖北省")
+    assert pilot["startDate"] == pilot["issued"] == "2022-12-29" and "2022年12月29日" in source
+    assert pilot["periodYears"] == "3" and "经过3年试点" in source
+    assert pilot["endDate"] == "2025-12-29"
+    assert pilot["documentNumber"] in source
+
+
+@pytest.mark.slow
+def test_sector_scheme(store):
+    rows = run(store, q("sector-scheme"))
+    matches = {(r["notation"], r["targetScheme"].split()[0], r["code"]) for r in rows}
+    # ISIC Rev.4 and GB/T 4754-2017 section letters, checked against the two classifications.
+    for sector, isic, gbt in [
+        ("finance", "K", "J"),
+        ("education", "P", "P"),
+        ("logistics-transport", "H", "G"),
+        ("energy", "D", "D"),
+        ("telecommunications", "J", "I"),
+        ("science-technology", "M", "M"),
+        ("health-care", "Q", "Q"),
+        ("culture", "R", "R"),
+    ]:
+        assert (sector, "ISIC", isic) in matches
+        assert (sector, "GB/T", gbt) in matches
+    assert all(r["relation"] in {"closeMatch", "broadMatch", "relatedMatch", "exactMatch", "narrowMatch"} for r in rows)
+
+
+@pytest.mark.slow
+def test_agency_reorganisations(store):
+    rows = run(store, q("agency-reorganisations"))
+    got = {(r["originalEn"], r["resultingEn"], r["date"]) for r in rows}
+    assert (
+        "China Banking and Insurance Regulatory Commission",
+        "National Financial Regulatory Administration",
+        "2023-05-18",
+    ) in got
+    assert (
+        "China Banking Regulatory Commission",
+        "China Banking and Insurance Regulatory Commission",
+        "2018-04-08",
+    ) in got
+    assert (
+        "China Insurance Regulatory Commission",
+        "China Banking and Insurance Regulatory Commission",
+        "2018-04-08",
+    ) in got
+
+
+@pytest.mark.slow
+def test_sector_profile_and_structure(store):
+    profile = run(store, q("sector-profile"))
+    per_sector = {r["sectorZh"]: int(r["tasks"]) for r in run(store, q("tasks-per-sector"))}
+    assert {r["sectorZh"]: int(r["tasks"]) for r in profile if r["tasks"] != "0"} == per_sector
+    assert abs(sum(float(r["percent"]) for r in profile) - 100) < 0.5
+    assert next(r["percent"] for r in profile if r["notation"] == "finance") == "15.8"  # 6 of 38
+    structure = run(store, q("task-list-structure"))
+    per_table: dict[str, int] = {}
+    for r in structure:
+        per_table[r["table"]] = per_table.get(r["table"], 0) + int(r["tasks"])
+    assert per_table == {"1": 38, "2": 11, "3": 18, "4": 10, "5": 13}
+    # Table 3: the list prints 3-14 beside group 4, the narrative (paragraph 10) has it in group 3.
+    assert [int(r["tasks"]) for r in structure if r["table"] == "3"] == [4, 5, 5, 4]
+
+
+@pytest.mark.slow
+def test_agencies_by_pilots(store):
+    rows = run(store, q("agencies-by-pilots"))
+    addressees = {r["agency"] for r in run(store, q("notice-addressees"))}
+    # 47 addressees + MOFCOM (issuer) + State Council (approver) + Wuhan government (implementer)
+    # + CAS (named in task 1-7); the Hubei government is both addressee and implementer.
+    assert len(rows) == 51
+    assert {r["agency"] for r in rows} == addressees | {
+        f"{PK}agency/{a}" for a in ("mofcom", "state-council", "wuhan-government", "cas")
+    }
+    roles = {r["agency"].rsplit("/", 1)[1]: r for r in rows}
+    assert roles["hubei-government"]["asAddressee"] == roles["hubei-government"]["asImplementer"] == "1"
+    assert roles["mofcom"]["asIssuer"] == "1" and roles["cas"]["inTasks"] == "1"
+    assert roles["cbirc"]["currentZh"] == "国家金融监督管理总局"
+
+
+@pytest.mark.slow
+def test_comparisons_are_empty_with_one_pilot(store):
+    assert run(store, q("measure-types-one-pilot-lacks")) == []
+    assert run(store, q("measures-without-similar-wording")) == []
+
+
+# -- comparison queries on two pilots ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_pilots(tmp_path_factory, source) -> ox.Store:
+    """Wuhan plus a copy set in Chengdu in 2023 whose one 争取 (seek) measure reads 推动 (promote)."""
+    from pilotkg.graph.build import build
+
+    folder = tmp_path_factory.mktemp("two-sources")
+    text = (
+        source.replace("武汉", "成都")
+        .replace("湖北省", "四川省")
+        .replace("（湖北）", "（四川）")
+        .replace("2022年12月29日", "2023年3月1日")
+        .replace("〔2022〕211号", "〔2023〕45号")
+        .replace("争取将", "推动将")
+    )
+    (folder / "chengdu-2023.txt").write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("two-build") / "dist"
+    build([WUHAN, folder / "chengdu-2023.txt"], out)
+    memory = ox.Store()
+    memory.bulk_load(path=str(out / "pilotkg.nq"), format=ox.RdfFormat.N_QUADS)
+    return memory
+
+
+@pytest.mark.slow
+def test_two_pilots_types_one_lacks(two_pilots):
+    rows = run(two_pilots, q("measure-types-one-pilot-lacks"))
+    assert [(r["pilotB"], r["notation"], r["measuresInA"]) for r in rows] == [(f"{PK}pilot/chengdu-2023", "seek", "1")]
+
+
+@pytest.mark.slow
+def test_two_pilots_shared_counts(two_pilots):
+    shared = {r["notation"]: r for r in run(two_pilots, q("most-shared-measure-types"))}
+    assert (shared["seek"]["pilots"], shared["seek"]["percentOfPilots"]) == ("1", "50")
+    assert (shared["permit"]["pilots"], shared["permit"]["measures"]) == ("2", "18")
+    profile = run(two_pilots, q("sector-profile"))
+    assert len(profile) == 2 * 20
+    agencies = {r["agency"].rsplit("/", 1)[1]: r["pilots"] for r in run(two_pilots, q("agencies-by-pilots"))}
+    assert agencies["mofcom"] == agencies["cbirc"] == "2"
+    assert agencies["hubei-government"] == agencies["sichuan-government"] == "1"
+    assert [r["cityEn"] for r in run(two_pilots, q("pilots"))] == ["Wuhan", "Chengdu"]
+
+
+@pytest.mark.slow
+def test_two_pilots_wording_one_lacks(two_pilots):
+    """With similarity links (here: between measures of identical wording), the Wuhan measures
+    left are those whose wording the Chengdu copy changed."""
+    assert run(two_pilots, q("measures-without-similar-wording")) == []  # no links yet: nothing
+    two_pilots.update("""
+        PREFIX pilot: <https://w3id.org/pilotkg/ontology#>
+        INSERT { GRAPH <urn:test:similarity> { ?a pilot:similarTo ?b } }
+        WHERE {
+          GRAPH ?g1 { ?a a pilot:Measure ; pilot:text ?t }
+          GRAPH ?g2 { ?b a pilot:Measure ; pilot:text ?t }
+          FILTER (?a != ?b)
+        }
+    """)
+    rows = run(two_pilots, q("measures-without-similar-wording"))
+    changed = [
+        r
+        for r in run(
+            two_pilots,
+            """
+        PREFIX pilot: <https://w3id.org/pilotkg/ontology#>
+        SELECT ?measure ?text WHERE {
+          ?task pilot:ofPilot <https://w3id.org/pilotkg/id/pilot/wuhan-2022> ; pilot:hasMeasure ?measure .
+          ?measure pilot:text ?text }""",
+        )
+        if re.search("武汉|（湖北）|争取将", r["text"])
+    ]
+    assert {r["measure"] for r in rows} == {r["measure"] for r in changed}
+    assert len(rows) == len(changed) > 10
