@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 import click
@@ -34,14 +35,13 @@ def ensure_store(settings: Settings) -> None:
         raise click.ClickException(f"`pilotkg build` did not write a store at {settings.store}.")
 
 
-def gunicorn_options(
-    settings: Settings, host: str, port: int, web_workers: int, threads: int, access_log: bool
-):
+def gunicorn_options(settings: Settings, host: str, port: int, web_workers: int, threads: int, access_log: bool):
     def post_worker_init(worker) -> None:  # start the query pool before the first request
         try:
             worker.wsgi.extensions["pilotkg"].pool.ping()
         except Exception as exc:  # pragma: no cover - logged, the pool retries on demand
             worker.log.warning("query pool did not start: %s", exc)
+        threading.Thread(target=warm_up, args=(worker.wsgi, worker.log), daemon=True).start()
 
     def worker_exit(_server, worker) -> None:
         with contextlib.suppress(Exception):
@@ -68,6 +68,18 @@ def gunicorn_options(
     }
 
 
+def warm_up(app, log) -> None:
+    """Compute the home page's summary and the pyLODE page once, in the background."""
+    from pilotkg.server import ontology, pages
+
+    with app.app_context():
+        for name, job in (("summary", pages.summary), ("ontology", ontology.warm)):
+            try:
+                job()
+            except Exception as exc:  # pragma: no cover - shown on first request instead
+                log.warning("warm-up of %s failed: %s", name, exc)
+
+
 def run_gunicorn(settings: Settings, options: dict) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -88,33 +100,21 @@ def run_gunicorn(settings: Settings, options: dict) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--store", type=click.Path(path_type=Path), help="Oxigraph store folder [env PILOTKG_STORE; dist/store]."
-)
+@click.option("--store", type=click.Path(path_type=Path), help="Oxigraph store folder [env PILOTKG_STORE; dist/store].")
 @click.option("--base", help="Base IRI of the graph [env PILOTKG_BASE; https://w3id.org/pilotkg/].")
-@click.option(
-    "--dist", type=click.Path(path_type=Path), help="Folder of dumps served at /dumps/ [PILOTKG_DIST; dist]."
-)
-@click.option(
-    "--query-timeout", type=float, help="Seconds before a query is stopped [PILOTKG_QUERY_TIMEOUT; 10]."
-)
+@click.option("--dist", type=click.Path(path_type=Path), help="Folder of dumps served at /dumps/ [PILOTKG_DIST; dist].")
+@click.option("--query-timeout", type=float, help="Seconds before a query is stopped [PILOTKG_QUERY_TIMEOUT; 10].")
 @click.option("--max-rows", type=int, help="Rows (or triples) per answer [PILOTKG_MAX_ROWS; 10000].")
 @click.option(
     "--service-allow",
     multiple=True,
     help="A SERVICE endpoint queries may call (repeatable) [PILOTKG_SERVICE_ALLOWLIST; none].",
 )
-@click.option(
-    "--query-workers", type=int, help="Query worker processes [PILOTKG_POOL_WORKERS; max(4, 2×CPUs)]."
-)
-@click.option(
-    "--web-workers", default=None, type=int, help="gunicorn worker processes [PILOTKG_WEB_WORKERS; 1]."
-)
+@click.option("--query-workers", type=int, help="Query worker processes [PILOTKG_POOL_WORKERS; max(4, 2×CPUs)].")
+@click.option("--web-workers", default=None, type=int, help="gunicorn worker processes [PILOTKG_WEB_WORKERS; 1].")
 @click.option("--threads", default=None, type=int, help="Threads per gunicorn worker [PILOTKG_THREADS; 32].")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
-@click.option(
-    "--no-build", is_flag=True, help="Fail instead of building the graph when the store is missing."
-)
+@click.option("--no-build", is_flag=True, help="Fail instead of building the graph when the store is missing.")
 def serve(
     host,
     port,

@@ -201,14 +201,10 @@ def _run(job: Job) -> Answer:
             return Answer(200, body, MEDIA_TYPES[job.result_format], form="ask", rows=1)
         if isinstance(result, ox.QuerySolutions):
             if job.result_format is None:
-                return Answer(
-                    406, form="select", message="A SELECT query answers with SPARQL results formats."
-                )
+                return Answer(406, form="select", message="A SELECT query answers with SPARQL results formats.")
             return _solutions(result, job)
         if job.graph_format is None:
-            return Answer(
-                406, form="graph", message="A CONSTRUCT or DESCRIBE query answers with RDF formats."
-            )
+            return Answer(406, form="graph", message="A CONSTRUCT or DESCRIBE query answers with RDF formats.")
         return _triples(result, job)
     except OSError as exc:  # evaluation errors surface while iterating
         return Answer(500, message=f"Query evaluation failed: {exc}")

@@ -74,15 +74,12 @@ def resource(rest: str) -> Response:
         response = Response(render_page(iri), mimetype="text/html")
     else:
         body, content_type = rt.construct(
-            f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} "
-            f"WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}",
+            f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}",
             fmt,
         )
         response = Response(body, content_type=content_type)
     links = [f'<{iri}>; rel="describes"'] + [
-        f'</id/{quote(stem)}.{e}>; rel="alternate"; type="{m}"'
-        for e, (_f, m) in EXTENSIONS.items()
-        if e != ext
+        f'</id/{quote(stem)}.{e}>; rel="alternate"; type="{m}"' for e, (_f, m) in EXTENSIONS.items() if e != ext
     ]
     response.headers["Link"] = ", ".join(links)
     return response

@@ -40,6 +40,12 @@ def pylode_html(path) -> str:
         return _html_cache[key]
 
 
+def warm() -> None:
+    path = runtime().settings.ontology
+    if path.is_file():
+        pylode_html(path)
+
+
 @bp.route("/ontology")
 @bp.route("/ontology.<ext>")
 def ontology(ext: str | None = None) -> Response:

@@ -101,9 +101,7 @@ class Runtime:
 
     # -- service description --------------------------------------------------------------
     def named_graphs(self) -> list[str]:
-        rows = self.memo(
-            "graphs", lambda: self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
-        )
+        rows = self.memo("graphs", lambda: self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"))
         return [r["g"]["value"] for r in rows]
 
     def service_description(self, endpoint: str) -> bytes:
@@ -125,9 +123,7 @@ class Runtime:
             graphs = self.named_graphs()
         except QueryError:
             graphs = []
-        named = "".join(
-            f"      sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] ;\n" for g in graphs if ">" not in g
-        )
+        named = "".join(f"      sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] ;\n" for g in graphs if ">" not in g)
         description = (
             "Read-only SPARQL 1.1 endpoint of pilotkg. Updates answer 403; SERVICE is refused unless "
             f"allow-listed; queries stop after {self.settings.query_timeout:g} s; answers hold at most "

@@ -108,9 +108,7 @@ def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None
     response = Response(answer.body, status=200, content_type=answer.content_type)
     response.headers["Vary"] = "Accept"
     if answer.truncated:
-        response.headers["X-PilotKG-Truncated"] = (
-            f"results cut at {settings.max_rows} rows (PILOTKG_MAX_ROWS)"
-        )
+        response.headers["X-PilotKG-Truncated"] = f"results cut at {settings.max_rows} rows (PILOTKG_MAX_ROWS)"
     return response
 
 
