@@ -92,6 +92,7 @@ class Pilot:
 class Generator:
     def __init__(self, seed: int = 0, vocab_dir: Path = VOCAB_DIR, phrases: Path = PHRASES) -> None:
         self.seed = seed
+        self._menus: dict[str, list[str]] = {}
         self.p = tomllib.loads(phrases.read_text(encoding="utf-8"))
         self.agencies = Agencies.load(vocab_dir / "agencies.csv")
         places = Places.load(vocab_dir / "places.csv")
@@ -127,20 +128,20 @@ class Generator:
     def _clause(self, rng: random.Random, topic: str, city: str, agencies: list[Agency]) -> str:
         p = self.p
         noun = rng.choice(p["nouns"])
-        if rng.random() < 0.15:
+        if rng.random() < p["city_object_chance"]:
             return rng.choice(p["city_objects"]).format(city=city, topic=topic, noun=noun)
-        verb = rng.choice(p["verbs"])
-        clause = f"{rng.choice(p['adverbs'])}{verb}{topic}{noun}"
+        clause = f"{rng.choice(p['adverbs'])}{rng.choice(p['verbs'])}{topic}{noun}"
         roll = rng.random()
         doers = [a for a in agencies if a.kind in IMPLEMENTING_KINDS]
-        if roll < 0.1 and doers:
+        if roll < p["agency_tail_chance"] and doers:
             clause += "，" + rng.choice(p["agency_tails"]).format(agency=short_name(rng.choice(doers)))
-        elif roll < 0.5:
-            clause += "，" + rng.choice(p["tails"]).format(topic=topic, city=city)
+        elif roll < p["agency_tail_chance"] + p["tail_chance"]:
+            clause += "，" + rng.choice(p["tails"]).format(topic=topic, noun=rng.choice(p["nouns"]))
         return clause
 
-    def _task(self, rng: random.Random, topic: str, city: str, agencies: list[Agency], used: set[str]) -> str:
-        """One to three sentences, each new to the plan (the loader places tasks by sentence)."""
+    def _sentences(self, rng: random.Random, topic: str, city: str, agencies: list[Agency],
+                   used: set[str]) -> list[str]:
+        """One to three sentences, each new to ``used`` (the loader places tasks by sentence)."""
         sentences: list[str] = []
         want = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
         for _ in range(200):
@@ -153,7 +154,26 @@ class Generator:
                 sentences.append(sentence)
         if not sentences:
             raise RuntimeError(f"phrase pools too small to write a new sentence about {topic}")
-        return "".join(sentences)
+        return sentences
+
+    def menu(self, topic: str) -> list[str]:
+        """The tasks every plan may copy for ``topic``: the same for every plan of a seed."""
+        if topic not in self._menus:
+            rng = random.Random(f"pilotkg-synthetic-menu-{self.seed}-{topic}")
+            used: set[str] = set()
+            self._menus[topic] = ["".join(self._sentences(rng, topic, "", [], used))
+                                  for _ in range(self.p["menu_size"])]
+        return self._menus[topic]
+
+    def _task(self, rng: random.Random, topic: str, city: str, agencies: list[Agency], used: set[str]) -> str:
+        """A task copied from the topic's menu (if none of its sentences is used yet) or a new one."""
+        if rng.random() < self.p["copy_chance"]:
+            copied = rng.choice(self.menu(topic))
+            sentences = [s + "。" for s in copied.split("。") if s]
+            if not used.intersection(sentences):
+                used.update(sentences)
+                return copied
+        return "".join(self._sentences(rng, topic, city, agencies, used))
 
     def plan_content(self, k: int) -> tuple[random.Random, Pilot, int, list[tuple[str, list[Group]]]]:
         rng = random.Random(f"pilotkg-synthetic-{self.seed}-{k}")

@@ -19,7 +19,12 @@ its length. The search is an exact set-similarity join, not a comparison of ever
 
 Unlike MinHash LSH this has no false negatives and no random seed, so the output is exactly the
 pairs at or above the threshold and is the same on every run. Its cost grows with the number of
-similar pairs found (which is also the size of the output), not with the square of the input.
+similar pairs found, not with the square of the input.
+
+The number of similar pairs itself, though, grows with the square of the number of plans when
+plans repeat one another: a measure that 500 plans share word for word is 124,750 pairs. The
+graph therefore keeps, for each task or measure, its ``MAX_LINKS`` most similar partners (both
+directions), which keeps it linear in the number of plans; ``max_links=None`` keeps every pair.
 """
 
 from __future__ import annotations
@@ -28,17 +33,19 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pilotkg.loaders.model import Plan
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+
+from pilotkg.loaders.model import Plan
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_NGRAM = 2
+MAX_LINKS = 10  # partners kept per task or measure: enough for "most similar elsewhere", linear in size
 MIN_MEASURE_LENGTH = 8  # characters of clean text; shorter measures ("推动…发展。") link too easily
 _NOISE = re.compile(r"[\W_]+")  # whitespace and punctuation; CJK ideographs are \w
 
@@ -63,14 +70,25 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return common / (len(a) + len(b) - common)
 
 
-def similar_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD,
-                  n: int = DEFAULT_NGRAM) -> list[tuple[int, int, float]]:
-    """Every pair ``(i, j, score)`` with ``i < j`` whose n-gram Jaccard index is ≥ ``threshold``.
+def similar_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
+                  max_links: int | None = None,
+                  keys: Sequence[str] | None = None) -> list[tuple[int, int, float]]:
+    """Pairs ``(i, j, score)`` with ``i < j`` whose n-gram Jaccard index is ≥ ``threshold``.
+
+    With ``max_links=None``, every such pair. With ``max_links=K``, each text keeps its K most
+    similar partners and a pair is returned when either of its texts keeps it, so the output is
+    at most K × len(texts) pairs however many texts share one wording: many plans repeating one
+    measure would otherwise make a clique whose size grows with the square of the plans. Ties are
+    broken by ``keys`` (default: the index), so the choice does not depend on the input order
+    when keys are given; identical texts keep the next K of their group in key order, cyclically.
 
     Sorted by ``(i, j)``. Empty texts (nothing left after normalisation) are never paired.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    if max_links is not None and max_links < 1:
+        raise ValueError(f"max_links must be at least 1, got {max_links}")
+    sort_key = (lambda i: keys[i]) if keys is not None else (lambda i: i)
     # 1. Group texts with the same n-gram set: one record per group.
     groups: dict[frozenset[str], list[int]] = {}
     for index, text in enumerate(texts):
@@ -78,15 +96,37 @@ def similar_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD,
         if grams:
             groups.setdefault(grams, []).append(index)
     records = list(groups)
-    members = [groups[r] for r in records]
+    members = [sorted(groups[r], key=sort_key) for r in records]
+    joined = list(_join(records, threshold))
 
-    pairs: list[tuple[int, int, float]] = []
-    for indices in members:
-        pairs += [(a, b, 1.0) for k, a in enumerate(indices) for b in indices[k + 1:]]
-    for x, y, score in _join(records, threshold):
-        pairs += [(min(a, b), max(a, b), score) for a in members[x] for b in members[y]]
-    pairs.sort()
-    return pairs
+    if max_links is None:
+        pairs = [(a, b, 1.0) for indices in members for k, a in enumerate(indices) for b in indices[k + 1:]]
+        for x, y, score in joined:
+            pairs += [(min(a, b), max(a, b), score) for a in members[x] for b in members[y]]
+        pairs.sort()
+        return pairs
+    return sorted(_capped(members, joined, max_links, sort_key))
+
+
+def _capped(members: list[list[int]], joined: list[tuple[int, int, float]], k: int,
+            sort_key: Callable[[int], object]) -> set[tuple[int, int, float]]:
+    """Each text's k best partners (own group first, then other groups by score), both ways."""
+    neighbours: dict[int, list[tuple[float, object, int]]] = defaultdict(list)
+    for x, y, score in joined:
+        neighbours[x].append((-score, sort_key(members[y][0]), y))
+        neighbours[y].append((-score, sort_key(members[x][0]), x))
+    chosen: set[tuple[int, int, float]] = set()
+    for x, group in enumerate(members):
+        others = sorted(neighbours.get(x, ()))
+        for position, a in enumerate(group):
+            partners = [(group[(position + step) % len(group)], 1.0)
+                        for step in range(1, min(k, len(group) - 1) + 1)]
+            for negative, _, y in others:
+                if len(partners) >= k:
+                    break
+                partners += [(b, -negative) for b in members[y][: k - len(partners)]]
+            chosen.update((min(a, b), max(a, b), score) for b, score in partners)
+    return chosen
 
 
 def _join(records: list[frozenset[str]], threshold: float) -> Iterable[tuple[int, int, float]]:
@@ -143,18 +183,20 @@ def _task_iri(base: str, plan: Plan, table: int, number: int) -> str:
     return f"{base}id/pilot/{plan.slug}/task/{table}-{number}"
 
 
-def method_label(threshold: float, n: int) -> str:
+def method_label(threshold: float, n: int, max_links: int | None = None) -> str:
     """The pilot:method literal: what was compared and how, so a score can be interpreted."""
+    cap = f"; each text linked to at most its {max_links} most similar" if max_links else ""
     return (f"Jaccard index of character {n}-grams (whitespace and punctuation removed), "
-            f"threshold {threshold:g}")
+            f"threshold {threshold:g}{cap}")
 
 
 def link(graph: Graph, items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD,
-         n: int = DEFAULT_NGRAM) -> int:
+         n: int = DEFAULT_NGRAM, max_links: int | None = None) -> int:
     """Add the similarity links among ``items`` to ``graph``; returns the number of pairs linked."""
-    method = Literal(method_label(threshold, n))
+    method = Literal(method_label(threshold, n, max_links))
     count = 0
-    for i, j, score in similar_pairs([item.text for item in items], threshold, n):
+    texts, keys = [item.text for item in items], [str(item.iri) for item in items]
+    for i, j, score in similar_pairs(texts, threshold, n, max_links, keys):
         a, b = sorted((items[i].iri, items[j].iri))
         if a == b:
             continue
@@ -176,10 +218,15 @@ def score_literal(score: float) -> Literal:
 
 
 def similarity_graph(plans: Sequence[Plan], base: str, threshold: float = DEFAULT_THRESHOLD,
-                     n: int = DEFAULT_NGRAM, min_measure_length: int = MIN_MEASURE_LENGTH) -> Graph:
+                     n: int = DEFAULT_NGRAM, min_measure_length: int = MIN_MEASURE_LENGTH,
+                     max_links: int | None = MAX_LINKS) -> Graph:
     """``pilot:similarTo`` links (both directions) and ``pilot:Similarity`` nodes for similar tasks
-    and for similar measures of ``plans``, within and across plans."""
+    and for similar measures of ``plans``, within and across plans.
+
+    ``max_links`` (see ``similar_pairs``) keeps the graph linear in the number of plans; None
+    links every pair above the threshold.
+    """
     graph = Graph()
-    link(graph, task_items(plans, base), base, threshold, n)
-    link(graph, measure_items(plans, base, min_measure_length), base, threshold, n)
+    link(graph, task_items(plans, base), base, threshold, n, max_links)
+    link(graph, measure_items(plans, base, min_measure_length), base, threshold, n, max_links)
     return graph

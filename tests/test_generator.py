@@ -56,7 +56,8 @@ def test_plans_vary_but_overlap(written) -> None:
     assert len({tuple(p.task_counts) for p in written}) > 1
     assert not (tasks[0] & tasks[1]) or len(tasks[0] & tasks[1]) < len(tasks[0]) / 2
     clauses = [{c for t in ts for c in t.replace("。", "，").split("，") if c} for ts in tasks]
-    assert clauses[0] & clauses[1] & clauses[2], "plans should share some wording"
+    assert (clauses[0] & clauses[1]) or (clauses[0] & clauses[2]) or (clauses[1] & clauses[2]), \
+        "plans should share some wording"
 
 
 def test_same_seed_same_bytes_and_layout_noise(gen, written, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ import random
 from decimal import Decimal
 
 import pytest
+from rdflib import RDF, Graph, URIRef
+
 from pilotkg.graph.similarity import (
     PILOT,
     jaccard,
@@ -17,7 +19,6 @@ from pilotkg.graph.similarity import (
     similarity_graph,
 )
 from pilotkg.loaders.fragment import Fragment
-from rdflib import RDF, Graph, URIRef
 
 BASE = "https://example.org/kg/"
 UNRELATED = "为国际邮轮旅客开通入境免签停留十五日的便利通道，并设立海上救助协调专班。"
@@ -57,6 +58,35 @@ def test_join_finds_exactly_the_pairs_brute_force_finds() -> None:
         got = similar_pairs(texts, threshold)
         assert [(i, j) for i, j, _ in got] == expected
         assert all(score == jaccard(grams[i], grams[j]) for i, j, score in got)
+
+
+def test_capped_links_keep_the_best_partners_and_stay_linear() -> None:
+    base = "推进绿色金融和转型金融标准体系建设，完善激励约束，深化绿色金融试点和国际合作。"
+    near = base.replace("国际合作", "对外合作")  # one word changed
+    nearer = base.replace("。", "")  # punctuation only: the same n-grams
+    texts = [base] * 30 + [near, UNRELATED]
+    every = {(i, j): s for i, j, s in similar_pairs(texts, 0.8)}
+    capped = similar_pairs(texts, 0.8, max_links=3)
+    assert len(every) == 30 * 29 // 2 + 30
+    assert len(capped) <= 3 * len(texts)
+    assert all(every[(i, j)] == s for i, j, s in capped)  # a subset, with the same scores
+    partners = {k: {j if i == k else i for i, j, _ in capped if k in (i, j)} for k in range(len(texts))}
+    assert all(len(partners[k]) >= 3 for k in range(30))  # each copy keeps 3 identical partners
+    assert partners[31] == set()
+    # identical texts keep each other first; a text alone takes the best other text (first by key)
+    small = similar_pairs([base, nearer, near, UNRELATED], 0.8, max_links=1)
+    assert small == [(0, 1, 1.0), (0, 2, every[(0, 30)])]
+
+
+def test_capped_links_do_not_depend_on_input_order() -> None:
+    texts = [f"支持{city}创建中国软件名园，加快培育开源社区，组建开源联盟。" for city in "甲乙丙丁戊己"] * 4
+    keys = [f"k{i:02d}" for i in range(len(texts))]
+    order = list(reversed(range(len(texts))))
+    first = {(keys[i], keys[j]) for i, j, _ in similar_pairs(texts, 0.6, max_links=2, keys=keys)}
+    second = {tuple(sorted((keys[order[i]], keys[order[j]])))
+              for i, j, _ in similar_pairs([texts[k] for k in order], 0.6, max_links=2,
+                                           keys=[keys[k] for k in order])}
+    assert first == second
 
 
 def test_threshold_out_of_range_is_refused() -> None:
