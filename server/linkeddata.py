@@ -179,10 +179,18 @@ def render_page(iri: str) -> str:
         kind = "Concept"
     if kind is None and "http://www.w3.org/ns/org#Organization" in types:
         kind = "Agency"
+    title = label(iri)
+    if title == short_name(iri):
+        task = extra.get("task")
+        if task and task.get("number"):
+            prefix = f"{task['tableNumber']}-" if task.get("tableNumber") else ""
+            title = f"Task {prefix}{task['number']}"
+        else:
+            title = _fallback_title(kind, outgoing) or title
     return render_template(
         "resource.html",
         iri=iri,
-        title=label(iri),
+        title=title,
         title_en=label.en(iri),
         types=types,
         kind=kind,
@@ -193,6 +201,31 @@ def render_page(iri: str) -> str:
         extensions=EXTENSIONS,
         x=extra,
     )
+
+
+_NUMBERS = {  # kind -> (heading, number property)
+    "Task": ("Task", "taskNumber"),
+    "TaskTable": ("Task table", "tableNumber"),
+    "TaskGroup": ("Task group", "groupNumber"),
+    "Paragraph": ("Paragraph", "paragraphNumber"),
+    "Measure": ("Measure", "measureNumber"),
+    "Section": ("Section", "sectionNumber"),
+}
+
+
+def _fallback_title(kind: str | None, outgoing: dict[str, list[Term]]) -> str:
+    """A title for a resource without a label: its heading or text, else its kind and number."""
+    for prop in ("heading", "text"):
+        values = outgoing.get(ONTOLOGY_NS + prop)
+        if values and kind not in ("Task", "Measure"):
+            text = values[0].value
+            return text if len(text) <= 60 else text[:59] + "…"
+    if kind in _NUMBERS:
+        heading, prop = _NUMBERS[kind]
+        values = outgoing.get(ONTOLOGY_NS + prop)
+        if values:
+            return f"{heading} {values[0].value}"
+    return ""
 
 
 def _one(rows: list[dict], var: str, default: str = "") -> str:
