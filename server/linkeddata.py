@@ -117,7 +117,7 @@ def labels_for(iris: list[str]) -> dict[str, dict[str, str]]:
         values = " ".join(f"<{i}>" for i in iris[start : start + 400])
         rows = rt.select(
             f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} "
-            "VALUES ?p { skos:prefLabel rdfs:label dcterms:title } ?s ?p ?l }"
+            "VALUES ?p { skos:prefLabel rdfs:label dcterms:title pilot:heading } ?s ?p ?l }"
         )
         for row in rows:
             lang = row["l"].get("xml:lang", "")
@@ -279,6 +279,8 @@ def _specific(iri: str, types: list[str]) -> dict:
             for r in rt.select(f"SELECT DISTINCT ?a WHERE {{ <{iri}> pilot:mentionsAgency ?a }} ORDER BY ?a")
         ]
         x["task"] = task
+        if task.get("narrativeText") and task.get("text"):
+            x["diff"] = wording_diff(task["text"], task["narrativeText"])
         x["measures"] = [{k: v["value"] for k, v in m.items()} for m in measures]
         x["agencies"] = agencies
         x["_iris"] += [task.get(k, "") for k in ("pilot", "table", "group", "sector", "para", "source")]
@@ -319,6 +321,20 @@ def _specific(iri: str, types: list[str]) -> dict:
         x["measures_of_type"] = [{k: v["value"] for k, v in r.items()} for r in rows]
     x["_iris"] = [i for i in x["_iris"] if i]
     return x
+
+
+def wording_diff(a: str, b: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
+    """Both wordings as (differs, text) segments, character by character."""
+    import difflib
+
+    left: list[tuple[bool, str]] = []
+    right: list[tuple[bool, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if i2 > i1:
+            left.append((op != "equal", a[i1:i2]))
+        if j2 > j1:
+            right.append((op != "equal", b[j1:j2]))
+    return left, right
 
 
 def _tasks(pattern: str) -> list[dict[str, str]]:

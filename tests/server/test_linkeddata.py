@@ -81,6 +81,7 @@ def test_task_page(client):
     # narrative paragraph, both wordings, quoted source span
     assert 'href="/id/pilot/wuhan-2022/paragraph/5"' in html and "提升科技服务水平" in html
     assert 'id="task-wordings"' in html
+    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in html  # the difference, highlighted
     assert 'id="task-source"' in html and "探索建立\n科技成果转化机制" in html
     assert "30100" in html and "30128" in html
     # the narrative holds markup-looking text: it is escaped, never injected
