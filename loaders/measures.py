@@ -4,7 +4,7 @@ A task asks for one or more distinct actions ("支持…，探索…，建立健
 cuts the task's clean text into contiguous pieces, one per action, so that the pieces together
 are the whole text, and types each piece by the policy verb that opens it. The vocabulary —
 verbs and their types, adverbs that may precede a verb, words that open a framing clause — is
-data in vocab/ (measure-rules.csv, measure-adverbs.txt, measure-frames.txt); this code only
+data in vocab/ (measure-rules.csv, measure-adverbs.txt, measure-frames.txt, measure-leads.txt); this code only
 applies it:
 
 * a sentence ends after 。 ； ; ！ ？ outside brackets and quotes — or inside them when the
@@ -38,6 +38,7 @@ OPENERS = "（(《“‘【「『〔["
 CLOSERS = "）)》”’】」』〕]"
 TRAILING = frozenset(CLOSERS) | frozenset(" \t\r\n\u3000")
 _MAX_WORD = 6  # longest verb or adverb the rules files may hold
+_LEAD_WINDOW = 10  # how far after an open lead-in ("向…") its verb may stand
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class MeasureRules:
     verbs: dict[str, str]
     adverbs: frozenset[str]
     frames: frozenset[tuple[str, str]]
+    leads: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def load(
@@ -90,10 +92,16 @@ class MeasureRules:
             if frames.exists()
             else frozenset()
         )
+        leads_path = adverbs_path.with_name("measure-leads.txt")
+        leads = (
+            frozenset((first, last) for first, _, last in (w.partition("…") for w in _word_list(leads_path)))
+            if leads_path.exists()
+            else frozenset()
+        )
         adverbs = _word_list(adverbs_path)
         if too_long := [a for a in adverbs if len(a) > _MAX_WORD]:
             raise ValueError(f"{adverbs_path}: adverbs longer than {_MAX_WORD} characters: {too_long}")
-        return cls(verbs, adverbs, frame_patterns)
+        return cls(verbs, adverbs, frame_patterns, leads)
 
     @property
     def measure_types(self) -> frozenset[str]:
@@ -114,6 +122,22 @@ class MeasureRules:
                     return verb
         for verb in _longest_first(self.verbs, text, i):
             return None if self.verbs[verb] == NOT_A_VERB else verb
+        return None
+
+    def led_verb(self, text: str, start: int, end: int) -> str | None:
+        """The verb after a lead-in phrase opening ``text[start:end]`` ("以地方为主体推动…", "向…下放…")."""
+        for first, last in self.leads:
+            if not text.startswith(first, start):
+                continue
+            if last:
+                at = text.find(last, start + len(first), end)
+                candidates = [at + len(last)] if at >= 0 else []
+            else:
+                candidates = list(range(start + len(first), min(end, start + len(first) + _LEAD_WINDOW)))
+            for i in candidates:
+                verb = self.head_verb(text, i)
+                if verb is not None:
+                    return verb
         return None
 
     def is_frame(self, clause: str) -> bool:
@@ -139,7 +163,7 @@ def split_measures(text: str, rules: MeasureRules) -> list[MeasurePiece]:
         first = len(starts)
         pending: list[_Clause] = []  # verb-less clauses waiting for the verb that follows
         for clause in sentence:
-            verb = rules.head_verb(text, clause.start)
+            verb = rules.head_verb(text, clause.start) or rules.led_verb(text, clause.start, clause.end)
             if verb is not None:
                 starts.append(pending[0].start if pending else clause.start)
                 verbs.append(verb)

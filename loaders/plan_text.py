@@ -362,9 +362,13 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
 def _measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
     for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):
         task.measures.append(Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb))
-    for agency, _, _ in vocabulary.agencies.find_in(task.text.text):
-        if agency.slug not in task.agencies:
-            task.agencies.append(agency.slug)
+    # Agencies the task names, in its own wording or in the narrative's (the authority where they
+    # differ: Wuhan's task 4-5 misprints 人民银行 as 人民币).
+    texts = [task.text.text] + ([task.narrative.text] if task.narrative is not None else [])
+    for text in texts:
+        for agency, _, _ in vocabulary.agencies.find_in(text):
+            if agency.slug not in task.agencies:
+                task.agencies.append(agency.slug)
 
 
 def _repeats(tables: list[TaskTable]) -> list[Finding]:

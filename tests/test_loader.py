@@ -128,6 +128,7 @@ def test_measures_cover_each_task(wuhan_plan):
 def test_agencies_in_tasks(wuhan_plan):
     tasks = {(t.table, t.number): t for t in wuhan_plan.tasks()}
     assert "cas" in tasks[1, 7].agencies
+    assert tasks[4, 5].agencies == ["pboc"]  # named by the narrative; the task list misprints 人民币
 
 
 @pytest.mark.parametrize("name", ["text", "narrative"])
