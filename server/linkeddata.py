@@ -85,6 +85,54 @@ def resource(rest: str) -> Response:
     return response
 
 
+@bp.route("/graph/<name>")
+def named_graph(name: str) -> Response:
+    """A named graph ``{BASE}graph/{name}``: its triples by Accept or extension, or a small page."""
+    rt = runtime()
+    ext = None
+    stem = name
+    if "." in name:
+        candidate, _, suffix = name.rpartition(".")
+        if suffix in EXTENSIONS:
+            stem, ext = candidate, suffix
+    iri = rt.settings.base + "graph/" + stem
+    if not _iri_ok(iri) or not rt.ask(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"):
+        abort(404, description=f"No graph named <{iri}>.")
+    if ext is None:
+        offer = conneg.negotiate(request.headers.get("Accept"), list(OFFERS))
+        if offer is None:
+            abort(406, description="Available as " + ", ".join(OFFERS) + ".")
+        response = redirect(f"/graph/{quote(stem)}.{OFFERS[offer]}", code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    fmt, _media = EXTENSIONS[ext]
+    if fmt == "html":
+        rows = rt.select(
+            f"SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s a ?class }} }} "
+            "GROUP BY ?class ORDER BY DESC(?n)"
+        )
+        size = rt.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+        classes = [(r["class"]["value"], int(r["n"]["value"])) for r in rows]
+        return Response(
+            render_template(
+                "graph.html",
+                iri=iri,
+                stem=stem,
+                triples=int(size[0]["n"]["value"]) if size else 0,
+                classes=classes,
+                short=short_name,
+                extensions=EXTENSIONS,
+            ),
+            mimetype="text/html",
+        )
+    body, content_type = rt.construct(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", fmt, max_rows=1_000_000
+    )
+    response = Response(body, content_type=content_type)
+    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    return response
+
+
 def exists(iri: str) -> bool:
     try:
         return runtime().ask(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}")

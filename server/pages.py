@@ -123,6 +123,18 @@ def summary() -> dict:
 
 @bp.route("/")
 def home() -> Response:
+    """The dataset (the base IRI): this page for browsers, its VoID description for RDF clients."""
+    from flask import request
+
+    from pilotkg.server import conneg
+
+    rt = runtime()
+    void = rt.settings.dist / "void.ttl"
+    offer = conneg.negotiate(request.headers.get("Accept"), ["text/html", "text/turtle"])
+    if offer == "text/turtle" and void.is_file():
+        response = Response(void.read_bytes(), content_type="text/turtle; charset=utf-8")
+        response.headers["Vary"] = "Accept"
+        return response
     try:
         data = summary()
         problem = None

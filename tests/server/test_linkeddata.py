@@ -208,3 +208,20 @@ def test_query_page_falls_back_to_the_cdn(client, monkeypatch, tmp_path):
 
     spec = json.loads((Path(pages.__file__).parent / "package.json").read_text())["dependencies"]
     assert spec["@zazuko/yasgui"] == version  # the CDN serves the very version npm installs
+
+
+def test_named_graphs_dereference(client):
+    r = client.get("/graph/wuhan-2022", headers={"Accept": "text/turtle"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/graph/wuhan-2022.ttl")
+    g = rdflib.Graph().parse(data=client.get("/graph/wuhan-2022.ttl").data, format="turtle")
+    assert (rdflib.URIRef(ID + TASK), rdflib.RDF.type, rdflib.URIRef(BASE + "ontology#Task")) in g
+    assert (rdflib.URIRef(ID + "sector/finance"), None, None) not in g  # that one is in graph/vocab
+    html = client.get("/graph/vocab.html").get_data(as_text=True)
+    assert "skos:Concept" in html
+    assert client.get("/graph/nope", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_base_iri_gives_void_to_rdf_clients(client):
+    r = client.get("/", headers={"Accept": "text/turtle"})
+    assert r.mimetype == "text/turtle" and b"void:Dataset" in r.data
+    assert client.get("/", headers={"Accept": "text/html"}).mimetype == "text/html"
