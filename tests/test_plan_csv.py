@@ -7,11 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from rdflib import Literal, Namespace, URIRef
+
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.fragment import clean
 from pilotkg.loaders.plan_csv import is_meta_file, load_plan_csv, meta_path, read_records
 from pilotkg.loaders.to_rdf import plan_graph
-from rdflib import Literal, Namespace, URIRef
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
