@@ -41,12 +41,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) assets
+test: build assets
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# The endpoint benchmark drives both servers with wrk (Debian's package), installed when missing.
 bench: build
 	$(BIN)/python bench/build_bench.py
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/endpoint_bench.py
 
 clean:
 	rm -rf dist build .pytest_cache
