@@ -7,36 +7,31 @@ follow (``pilot:similarTo``) and weigh (a ``pilot:Similarity`` node carrying the
 Similarity is the Jaccard index of the two texts' sets of character n-grams (bigrams by
 default) after dropping whitespace and punctuation: Chinese has no spaces to split words on, and
 character bigrams approximate words well enough that a changed word lowers the score by about
-its length. The search is an exact set-similarity join, not a comparison of every pair:
+its length. Pairs are found without comparing every pair:
 
 * texts with the same n-gram set are grouped first, so verbatim repeats (common across plans)
   cost one record, and every pair inside a group scores 1.0;
-* n-grams are ordered rarest first, and two sets with Jaccard ≥ t must share one of the first
-  ``|x| − ⌈t·|x|⌉ + 1`` n-grams of each (the prefix filter of Bayardo et al., *Scaling up all
-  pairs similarity search*, 2007), so an inverted index over those prefixes yields the
-  candidates; a length filter (``|y| ≥ t·|x|``) prunes more;
-* each candidate is verified with the exact Jaccard index.
+* MinHash LSH (signatures and banding in numpy, fixed seed) proposes candidate pairs of records;
+  the banding is chosen so that a pair at the threshold is missed with probability ≤ 10⁻⁶;
+* candidates are checked with the exact Jaccard index, so every score is exact and no pair
+  below the threshold is linked. The output is the same on every run.
 
-Unlike MinHash LSH this has no false negatives and no random seed, so the output is exactly the
-pairs at or above the threshold and is the same on every run. Its cost grows with the number of
-similar pairs found, not with the square of the input.
-
-The number of similar pairs itself, though, grows with the square of the number of plans when
-plans repeat one another: a measure that 500 plans share word for word is 124,750 pairs. The
-graph therefore keeps, for each task or measure, its ``MAX_LINKS`` most similar partners (both
+The number of similar pairs itself grows with the square of the number of plans when plans
+repeat one another: a measure that 500 plans share word for word is 124,750 pairs. The graph
+therefore keeps, for each task or measure, its ``MAX_LINKS`` most similar partners (both
 directions), which keeps it linear in the number of plans; ``max_links=None`` keeps every pair.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from pilotkg.loaders.model import Plan
@@ -47,6 +42,11 @@ DEFAULT_THRESHOLD = 0.8
 DEFAULT_NGRAM = 2
 MAX_LINKS = 10  # partners kept per task or measure: enough for "most similar elsewhere", linear in size
 MIN_MEASURE_LENGTH = 8  # characters of clean text; shorter measures ("推动…发展。") link too easily
+PERMUTATIONS = 128  # MinHash values per record, shared out into bands (see _banding)
+MAX_MISS = 1e-6  # the most a pair right at the threshold may be missed by the banding
+ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the threshold are dropped
+SEED = 20240601  # of the MinHash permutations: fixed, so that every run finds the same pairs
+_CHUNK = 4096  # records per signature chunk: bounds numpy's temporary (rows × n-grams) array
 _NOISE = re.compile(r"[\W_]+")  # whitespace and punctuation; CJK ideographs are \w
 
 
@@ -130,29 +130,91 @@ def _capped(members: list[list[int]], joined: list[tuple[int, int, float]], k: i
 
 
 def _join(records: list[frozenset[str]], threshold: float) -> Iterable[tuple[int, int, float]]:
-    """Pairs of distinct records with Jaccard ≥ threshold: prefix-filtered inverted index."""
-    frequency = Counter(g for r in records for g in r)
-    rank = {g: k for k, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
-    ordered = [sorted(rank[g] for g in r) for r in records]
-    # Visit records by size, so that every indexed record is no larger than the probing one.
-    order = sorted(range(len(records)), key=lambda k: (len(ordered[k]), k))
-    index: dict[int, list[int]] = defaultdict(list)
-    eps = 1e-9  # guard ⌈t·|x|⌉ against floating-point error (0.8 × 10 = 8.000000000000002)
-    for x in order:
-        tokens = ordered[x]
-        size = len(tokens)
-        min_size = math.ceil(threshold * size - eps)
-        prefix = size - min_size + 1
-        seen: set[int] = set()
-        for token in tokens[:prefix]:
-            for y in index[token]:
-                if y in seen or len(ordered[y]) < min_size:
-                    continue
-                seen.add(y)
-                score = jaccard(records[x], records[y])
-                if score >= threshold - eps:
-                    yield x, y, score
-            index[token].append(x)
+    """Pairs of distinct records with Jaccard ≥ threshold: MinHash LSH candidates, verified exactly."""
+    for x, y in _candidates(records, threshold):
+        score = jaccard(records[x], records[y])
+        if score >= threshold - 1e-9:
+            yield x, y, score
+
+
+def _banding(threshold: float) -> tuple[int, int]:
+    """(bands, rows): the longest bands that still miss a pair at the threshold at most MAX_MISS.
+
+    Longer bands make fewer false candidates to verify; more bands miss fewer true pairs. At 0.8
+    this is 32 bands of 4: a pair at J = 0.8 is missed with probability 5·10⁻⁸, and a pair at
+    J = 0.5 still becomes a candidate with probability 0.87, at J = 0.2 with 0.05.
+    """
+    for rows in range(PERMUTATIONS, 0, -1):
+        bands = PERMUTATIONS // rows
+        if (1 - threshold**rows) ** bands <= MAX_MISS:
+            return bands, rows
+    return PERMUTATIONS, 1
+
+
+def _candidates(records: list[frozenset[str]], threshold: float) -> list[tuple[int, int]]:
+    """Record pairs ``(x, y)``, ``x < y``, that may reach ``threshold``: MinHash LSH with numpy.
+
+    The MinHash of a record under a random permutation of the n-gram vocabulary is the smallest
+    permuted id among its n-grams; two records agree on one with probability equal to their
+    Jaccard index J. A pair becomes a candidate when it agrees on every value of one band (see
+    ``_banding``); candidates whose share of agreeing values (an estimate of J with standard
+    error ≤ 0.045) falls more than ESTIMATE_MARGIN below the threshold, or whose sizes rule the
+    threshold out, are dropped before the exact check. Everything runs on arrays, so the cost is
+    in numpy, not in a Python loop per pair; permutations come from a fixed seed, so the output
+    is the same on every run.
+    """
+    if len(records) < 2:
+        return []
+    bands, rows = _banding(threshold)
+    vocabulary = {g: k for k, g in enumerate(sorted({g for r in records for g in r}))}
+    rng = np.random.default_rng(SEED)
+    permutations = np.stack([rng.permutation(len(vocabulary)) for _ in range(bands * rows)]).astype(np.int32)
+    tokens = [np.fromiter((vocabulary[g] for g in r), dtype=np.int64, count=len(r)) for r in records]
+    signatures = np.empty((bands * rows, len(records)), dtype=np.int32)
+    for start in range(0, len(records), _CHUNK):
+        chunk = tokens[start: start + _CHUNK]
+        offsets = np.cumsum([0, *(len(t) for t in chunk[:-1])])
+        signatures[:, start: start + len(chunk)] = np.minimum.reduceat(
+            permutations[:, np.concatenate(chunk)], offsets, axis=1)
+
+    coded = []  # candidate pairs coded x * len(records) + y, band by band
+    for band in range(bands):
+        block = np.ascontiguousarray(signatures[band * rows: (band + 1) * rows].T)
+        coded.append(_bucket_pairs(block.view(np.dtype((np.void, block.itemsize * rows))).ravel(), len(records)))
+    found = np.sort(np.concatenate(coded), kind="stable")
+    found = found[np.r_[True, found[1:] != found[:-1]]] if len(found) else found
+    xs, ys = np.divmod(found, len(records))
+    sizes = np.array([len(r) for r in records])
+    small, large = np.minimum(sizes[xs], sizes[ys]), np.maximum(sizes[xs], sizes[ys])
+    keep = small >= threshold * large - 1e-9  # J ≤ |small| / |large|
+    xs, ys = xs[keep], ys[keep]
+    by_record = np.ascontiguousarray(signatures.T)  # one contiguous row of values per record
+    step = _CHUNK * 64
+    agree = np.concatenate([(by_record[xs[i: i + step]] == by_record[ys[i: i + step]]).mean(axis=1)
+                            for i in range(0, len(xs), step)] or [np.empty(0)])
+    keep = agree >= threshold - ESTIMATE_MARGIN
+    return list(zip(xs[keep].tolist(), ys[keep].tolist(), strict=True))
+
+
+def _bucket_pairs(keys: np.ndarray, count: int) -> np.ndarray:
+    """Every pair of positions with equal keys, coded ``x * count + y`` (x < y), each once, without a
+    Python loop per pair: the d-th round pairs each member of a bucket with the member d places on."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    bucket = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    size = np.diff(np.r_[starts, len(ordered)])[bucket]
+    rank = np.arange(len(ordered)) - starts[bucket]
+    live = np.flatnonzero(size > 1)
+    pairs = []
+    d = 1
+    while len(live):
+        live = live[rank[live] + d < size[live]]
+        a, b = order[live], order[live + d]
+        pairs.append(np.minimum(a, b).astype(np.int64) * count + np.maximum(a, b))
+        d += 1
+    return np.concatenate(pairs) if pairs else np.empty(0, dtype=np.int64)
 
 
 # --- RDF ------------------------------------------------------------------------------------
@@ -190,26 +252,38 @@ def method_label(threshold: float, n: int, max_links: int | None = None) -> str:
             f"threshold {threshold:g}{cap}")
 
 
-def link(graph: Graph, items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD,
-         n: int = DEFAULT_NGRAM, max_links: int | None = None) -> int:
-    """Add the similarity links among ``items`` to ``graph``; returns the number of pairs linked."""
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+
+def link_triples(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD,
+                 n: int = DEFAULT_NGRAM, max_links: int | None = None) -> Iterator[Triple]:
+    """The similarity triples among ``items``, seven a pair, streamed (a builder can add them to
+    its own graph without a second copy in memory)."""
     method = Literal(method_label(threshold, n, max_links))
-    count = 0
+    scores: dict[float, Literal] = {}
     texts, keys = [item.text for item in items], [str(item.iri) for item in items]
     for i, j, score in similar_pairs(texts, threshold, n, max_links, keys):
         a, b = sorted((items[i].iri, items[j].iri))
         if a == b:
             continue
         node = URIRef(f"{base}id/similarity/{hashlib.sha1(f'{a} {b}'.encode()).hexdigest()[:16]}")
-        graph.add((a, PILOT.similarTo, b))
-        graph.add((b, PILOT.similarTo, a))
-        graph.add((node, RDF.type, PILOT.Similarity))
-        graph.add((node, PILOT.between, a))
-        graph.add((node, PILOT.between, b))
-        graph.add((node, PILOT.similarityScore, score_literal(score)))
-        graph.add((node, PILOT.method, method))
-        count += 1
-    return count
+        if score not in scores:
+            scores[score] = score_literal(score)
+        yield a, PILOT.similarTo, b
+        yield b, PILOT.similarTo, a
+        yield node, RDF.type, PILOT.Similarity
+        yield node, PILOT.between, a
+        yield node, PILOT.between, b
+        yield node, PILOT.similarityScore, scores[score]
+        yield node, PILOT.method, method
+
+
+def similarity_triples(plans: Sequence[Plan], base: str, threshold: float = DEFAULT_THRESHOLD,
+                       n: int = DEFAULT_NGRAM, min_measure_length: int = MIN_MEASURE_LENGTH,
+                       max_links: int | None = MAX_LINKS) -> Iterator[Triple]:
+    """The triples of ``similarity_graph``, streamed: tasks first, then measures."""
+    yield from link_triples(task_items(plans, base), base, threshold, n, max_links)
+    yield from link_triples(measure_items(plans, base, min_measure_length), base, threshold, n, max_links)
 
 
 def score_literal(score: float) -> Literal:
@@ -227,6 +301,6 @@ def similarity_graph(plans: Sequence[Plan], base: str, threshold: float = DEFAUL
     links every pair above the threshold.
     """
     graph = Graph()
-    link(graph, task_items(plans, base), base, threshold, n, max_links)
-    link(graph, measure_items(plans, base, min_measure_length), base, threshold, n, max_links)
+    graph.addN((s, p, o, graph) for s, p, o in
+               similarity_triples(plans, base, threshold, n, min_measure_length, max_links))
     return graph
