@@ -20,11 +20,14 @@ from pilotkg.graph.report import discrepancy_report
 from pilotkg.graph.void import void_graph
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.model import Plan
+from pilotkg.loaders.plan_csv import is_meta_file, load_plan_csv
 from pilotkg.loaders.plan_text import load_plan_text
 from pilotkg.loaders.to_rdf import plan_graph
 from pilotkg.loaders.vocabulary import DEFAULT_BASE, Vocabulary
 
-SOURCE_SUFFIXES = {".txt": "text"}
+# Which loader reads which source; a CSV plan's metadata file (*.meta.toml) is read by its loader.
+LOADERS = {".txt": load_plan_text, ".csv": load_plan_csv}
+SIMILARITY_GRAPH = "graph/similarity"
 
 
 class BuildError(Exception):
@@ -45,7 +48,8 @@ def source_files(sources: Iterable[Path | str]) -> list[Path]:
     files: list[Path] = []
     for item in map(Path, sources):
         if item.is_dir():
-            files += sorted(p for p in item.iterdir() if p.suffix in SOURCE_SUFFIXES and p.is_file())
+            files += sorted(p for p in item.iterdir()
+                            if p.suffix in LOADERS and p.is_file() and not is_meta_file(p))
         else:
             files.append(item)  # a missing file is reported by the loader, naming it
     if not files:
@@ -57,7 +61,10 @@ def load_plans(files: list[Path], vocabulary: Vocabulary) -> list[Plan]:
     plans: list[Plan] = []
     seen: dict[str, Path] = {}
     for path in files:
-        plan = load_plan_text(path, vocabulary)
+        loader = LOADERS.get(path.suffix)
+        if loader is None:
+            raise LoadError(path, f"unknown kind of source (expected {' or '.join(sorted(LOADERS))})")
+        plan = loader(path, vocabulary)
         if plan.slug in seen:
             raise LoadError(path, f"a second plan for {plan.city} {plan.year} (pilot {plan.slug}); "
                                   f"the first is {seen[plan.slug]}")
@@ -67,7 +74,12 @@ def load_plans(files: list[Path], vocabulary: Vocabulary) -> list[Plan]:
 
 
 def build_dataset(sources: Iterable[Path | str], base: str = DEFAULT_BASE) -> tuple[Dataset, list[Plan]]:
-    """The whole graph: the vocabulary graph plus one named graph per plan."""
+    """The whole graph: the vocabulary graph, one named graph per plan, and the similarity links.
+
+    Similarity links join tasks of different pilots, so they live in a named graph of their own
+    (``{base}graph/similarity``) rather than in either pilot's graph.
+    """
+    from pilotkg.graph.similarity import similarity_graph
     from pilotkg.graph.vocab import vocab_graph
 
     vocabulary = Vocabulary.load(base=base)
@@ -80,6 +92,11 @@ def build_dataset(sources: Iterable[Path | str], base: str = DEFAULT_BASE) -> tu
         named = dataset.graph(URIRef(f"{base}graph/{plan.slug}"))
         for triple in plan_graph(plan, base):
             named.add(triple)
+    links = similarity_graph(plans, base)
+    if len(links):
+        similar = dataset.graph(URIRef(f"{base}{SIMILARITY_GRAPH}"))
+        for triple in links:
+            similar.add(triple)
     return dataset, plans
 
 
