@@ -32,11 +32,12 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.extensions["pilotkg"] = rt
     atexit.register(rt.pool.close)
 
-    from pilotkg.server import dumps, linkeddata, ontology, pages, sparql
+    from pilotkg.server import compare, dumps, linkeddata, ontology, pages, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linkeddata.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(compare.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(ontology.bp)
 

@@ -352,6 +352,10 @@ def _specific(iri: str, types: list[str]) -> dict:
                 )
             ]
             x["_iris"] += [t["table"] for t in x["tables"]]
+            from pilotkg.server.compare import similar_for_pilot
+
+            x["similar"] = similar_for_pilot(iri)
+            x["_iris"] += [link["op"] for link in x["similar"]["elsewhere"]]
     if iri.startswith(prefix + "sector/"):
         x["tasks"] = _tasks(f"?t pilot:sector <{iri}> .")
         x["_iris"] += [t.get("group", "") for t in x["tasks"]]
