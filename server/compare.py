@@ -146,8 +146,15 @@ class HeatMap:
     legend: list[dict] = field(default_factory=list)
 
 
-def heat_map(id: str, title: str, unit: str, pilots: list[dict], columns: list[dict],
-             counts: dict[tuple[str, str], int], share: bool = False) -> HeatMap:
+def heat_map(
+    id: str,
+    title: str,
+    unit: str,
+    pilots: list[dict],
+    columns: list[dict],
+    counts: dict[tuple[str, str], int],
+    share: bool = False,
+) -> HeatMap:
     chart = HeatMap(id=id, title=title, unit=unit, share=share)
     cell_w = 36 if len(columns) <= 24 else 28
     row_h = _row_height(len(pilots))
@@ -159,9 +166,13 @@ def heat_map(id: str, title: str, unit: str, pilots: list[dict], columns: list[d
     chart.width = label_w + len(columns) * cell_w + 70
     totals = {p["iri"]: sum(counts.get((p["iri"], c["iri"]), 0) for c in columns) for p in pilots}
     values = {
-        (p["iri"], c["iri"]): (counts.get((p["iri"], c["iri"]), 0) / totals[p["iri"]] if share and totals[p["iri"]]
-                               else counts.get((p["iri"], c["iri"]), 0))
-        for p in pilots for c in columns
+        (p["iri"], c["iri"]): (
+            counts.get((p["iri"], c["iri"]), 0) / totals[p["iri"]]
+            if share and totals[p["iri"]]
+            else counts.get((p["iri"], c["iri"]), 0)
+        )
+        for p in pilots
+        for c in columns
     }
     # "(none)" (tasks without a sector) is shown in grey and kept out of the scale, which it would
     # otherwise dominate.
@@ -170,8 +181,13 @@ def heat_map(id: str, title: str, unit: str, pilots: list[dict], columns: list[d
     for j, c in enumerate(columns):
         x = label_w + j * cell_w + cell_w / 2
         chart.columns.append(
-            {**c, "x": x, "y": chart.head_height - 6, "text": _truncate(_column_text(c), column_chars),
-             "full": _column_text(c) + f" — {c['total']} {unit} in all"}
+            {
+                **c,
+                "x": x,
+                "y": chart.head_height - 6,
+                "text": _truncate(_column_text(c), column_chars),
+                "full": _column_text(c) + f" — {c['total']} {unit} in all",
+            }
         )
     dark = set(HEAT[3:])
     for i, p in enumerate(pilots):
@@ -183,20 +199,42 @@ def heat_map(id: str, title: str, unit: str, pilots: list[dict], columns: list[d
             colour = (NONE_COLOUR if n else HEAT_ZERO) if c["iri"] == NONE else _colour(v, bins)
             shown = (f"{round(100 * v)}" if share else str(n)) if n else ""
             cells.append(
-                {"x": label_w + j * cell_w + 1, "y": y + 1, "w": cell_w - 2, "h": row_h - 2, "fill": colour,
-                 "text": shown, "tx": label_w + j * cell_w + cell_w / 2, "ty": y + row_h / 2 + 4,
-                 "dark": colour in dark,
-                 "title": f"{p['label']} · {_column_text(c)}: {n} {unit}"
-                          + (f" ({100 * v:.0f} % of the pilot's {totals[p['iri']]})" if share and n else "")}
+                {
+                    "n": n,
+                    "column": c["iri"],
+                    "x": label_w + j * cell_w + 1,
+                    "y": y + 1,
+                    "w": cell_w - 2,
+                    "h": row_h - 2,
+                    "fill": colour,
+                    "text": shown,
+                    "tx": label_w + j * cell_w + cell_w / 2,
+                    "ty": y + row_h / 2 + 4,
+                    "dark": colour in dark,
+                    "title": f"{p['label']} · {_column_text(c)}: {n} {unit}"
+                    + (f" ({100 * v:.0f} % of the pilot's {totals[p['iri']]})" if share and n else ""),
+                }
             )
         chart.rows.append(
-            {**p, "y": y, "ty": y + row_h / 2 + 4, "h": row_h, "text": _truncate(p["label"], 32), "cells": cells,
-             "total": totals[p["iri"]], "total_x": label_w + len(columns) * cell_w + 6}
+            {
+                **p,
+                "y": y,
+                "ty": y + row_h / 2 + 4,
+                "h": row_h,
+                "text": _truncate(p["label"], 32),
+                "cells": cells,
+                "total": totals[p["iri"]],
+                "total_x": label_w + len(columns) * cell_w + 6,
+            }
         )
     chart.body_height = max(1, len(pilots) * row_h)
     chart.legend = [
-        {"fill": colour, "text": (f"{100 * low:.0f}–{100 * high:.0f} %" if share
-                                  else (str(low) if low == high else f"{low}–{high}"))}
+        {
+            "fill": colour,
+            "text": (
+                f"{100 * low:.0f}–{100 * high:.0f} %" if share else (str(low) if low == high else f"{low}–{high}")
+            ),
+        }
         for low, high, colour in bins
     ]
     return chart
@@ -220,8 +258,14 @@ class Stacked:
     legend: list[dict] = field(default_factory=list)
 
 
-def stacked(id: str, title: str, pilots: list[dict], columns: list[dict], counts: dict[tuple[str, str], int],
-            unit: str = "measures") -> Stacked:
+def stacked(
+    id: str,
+    title: str,
+    pilots: list[dict],
+    columns: list[dict],
+    counts: dict[tuple[str, str], int],
+    unit: str = "measures",
+) -> Stacked:
     chart = Stacked(id=id, title=title)
     named = [c for c in columns if c["iri"] != NONE]
     if len(named) > len(PALETTE) + 1:
@@ -229,13 +273,25 @@ def stacked(id: str, title: str, pilots: list[dict], columns: list[dict], counts
     else:
         shown, rest = named, []
     groups = [
-        {"key": c["iri"], "members": [c["iri"]], "label": _column_text(c), "iri": c["iri"],
-         "fill": PALETTE[i % len(PALETTE)]}
+        {
+            "key": c["iri"],
+            "members": [c["iri"]],
+            "label": _column_text(c),
+            "iri": c["iri"],
+            "fill": PALETTE[i % len(PALETTE)],
+        }
         for i, c in enumerate(shown)
     ]
     if rest:
-        groups.append({"key": "other", "members": [c["iri"] for c in rest], "iri": "",
-                       "label": f"{len(rest)} other types", "fill": OTHER_COLOUR})
+        groups.append(
+            {
+                "key": "other",
+                "members": [c["iri"] for c in rest],
+                "iri": "",
+                "label": f"{len(rest)} other types",
+                "fill": OTHER_COLOUR,
+            }
+        )
     if any(c["iri"] == NONE for c in columns):
         groups.append({"key": "none", "members": [NONE], "iri": "", "label": "(no type)", "fill": NONE_COLOUR})
     row_h = _row_height(len(pilots))
@@ -254,13 +310,28 @@ def stacked(id: str, title: str, pilots: list[dict], columns: list[dict], counts
                 continue
             w = chart.bar_width * n / total
             segments.append(
-                {"x": x, "y": y + 3, "w": w, "h": row_h - 6, "fill": g["fill"],
-                 "title": f"{p['label']} · {g['label']}: {n} {unit} ({100 * n / total:.0f} %)"}
+                {
+                    "n": n,
+                    "key": g["key"],
+                    "x": x,
+                    "y": y + 3,
+                    "w": w,
+                    "h": row_h - 6,
+                    "fill": g["fill"],
+                    "title": f"{p['label']} · {g['label']}: {n} {unit} ({100 * n / total:.0f} %)",
+                }
             )
             x += w
         chart.rows.append(
-            {**p, "y": y, "ty": y + row_h / 2 + 4, "text": _truncate(p["label"], 32), "segments": segments,
-             "total": total, "total_x": chart.label_width + chart.bar_width + 6}
+            {
+                **p,
+                "y": y,
+                "ty": y + row_h / 2 + 4,
+                "text": _truncate(p["label"], 32),
+                "segments": segments,
+                "total": total,
+                "total_x": chart.label_width + chart.bar_width + 6,
+            }
         )
     totals = {g["key"]: sum(counts.get((p["iri"], m), 0) for p in pilots for m in g["members"]) for g in groups}
     chart.legend = [{**g, "n": totals[g["key"]]} for g in groups]
@@ -278,13 +349,16 @@ def compare_page() -> Response:
         data = {"pilots": [], "sectors": [], "sector_counts": {}, "types": [], "type_counts": {}}
         problem = str(exc)
     pilots = data["pilots"]
-    sectors = heat_map("heat-sectors", "Tasks per sector and pilot", "tasks", pilots, data["sectors"],
-                       data["sector_counts"], share)
+    sectors = heat_map(
+        "heat-sectors", "Tasks per sector and pilot", "tasks", pilots, data["sectors"], data["sector_counts"], share
+    )
     types = stacked("chart-types", "Measure types per pilot", pilots, data["types"], data["type_counts"])
-    type_map = heat_map("heat-types", "Measures per type and pilot", "measures", pilots, data["types"],
-                        data["type_counts"], share)
-    return render_template("compare.html", pilots=pilots, sectors=sectors, types=types, type_map=type_map,
-                           share=share, problem=problem)
+    type_map = heat_map(
+        "heat-types", "Measures per type and pilot", "measures", pilots, data["types"], data["type_counts"], share
+    )
+    return render_template(
+        "compare.html", pilots=pilots, sectors=sectors, types=types, type_map=type_map, share=share, problem=problem
+    )
 
 
 # -- similar tasks on a pilot's page -----------------------------------------------------------
@@ -315,10 +389,13 @@ def similar_tasks(pilot: str, others: bool = True, limit: int = SIMILAR_LIMIT) -
         text, otext = v.get("text", ""), v.get("otext", "")
         diff = wording_diff(text, otext) if score < 1 and text and otext else ([(False, text)], [(False, otext)])
         links.append(
-            {**v, "score": f"{score:.3f}",
-             "number": (f"{v['table']}-" if v.get("table") else "") + v.get("n", ""),
-             "onumber": (f"{v['otable']}-" if v.get("otable") else "") + v.get("on", ""),
-             "diff": diff}
+            {
+                **v,
+                "score": f"{score:.3f}",
+                "number": (f"{v['table']}-" if v.get("table") else "") + v.get("n", ""),
+                "onumber": (f"{v['otable']}-" if v.get("otable") else "") + v.get("on", ""),
+                "diff": diff,
+            }
         )
         if v.get("method") and v["method"] not in methods:
             methods.append(v["method"])

@@ -178,3 +178,36 @@ def live_server(fixture_env):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_factory(fixture_env):
+    """Apps over other stores (a folder written by ``trig_store`` or ``pilotkg build``); their query
+    pools are closed at the end of the session."""
+    from pilotkg.server.app import create_app
+
+    apps = []
+
+    def make(store: Path, dist: Path | None = None, **overrides):
+        env = {**fixture_env, "store": store, "dist": dist or store.parent}
+        application = create_app(settings_for(env, **overrides))
+        application.config["TESTING"] = True
+        apps.append(application)
+        return application
+
+    yield make
+    for application in apps:
+        application.extensions["pilotkg"].pool.close()
+
+
+@pytest.fixture(scope="session")
+def trig_store(tmp_path_factory):
+    """An on-disk store loaded from TriG text (``build_store``), in a fresh folder."""
+
+    def make(text: str) -> Path:
+        root = tmp_path_factory.mktemp("trig-store")
+        (root / "data.trig").write_text(text, encoding="utf-8")
+        build_store(root / "data.trig", root / "store")
+        return root / "store"
+
+    return make
