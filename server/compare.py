@@ -21,7 +21,7 @@ bp = Blueprint("compare", __name__)
 
 NONE = ""  # key of "no sector" / "no measure type"
 HEAT = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")  # 6 bins, light → dark
-HEAT_ZERO = "#f6f7f9"
+HEAT_ZERO = "#ffffff"  # on the white chart: an empty cell
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 OTHER_COLOUR, NONE_COLOUR = "#bab0ac", "#e3e6ea"
 SIMILAR_LIMIT = 20
@@ -163,7 +163,8 @@ def heat_map(
     longest = max([len(_column_text(c)) for c in columns] + [4])
     chart.head_height = int(14 + min(longest, column_chars) * 6.4 * math.sin(math.radians(50)))
     chart.label_width = label_w
-    chart.width = label_w + len(columns) * cell_w + 70
+    overhang = int(min(longest, column_chars) * 6.4 * math.cos(math.radians(50)))  # the last head's tail
+    chart.width = label_w + len(columns) * cell_w + max(70, overhang + 12)
     totals = {p["iri"]: sum(counts.get((p["iri"], c["iri"]), 0) for c in columns) for p in pilots}
     values = {
         (p["iri"], c["iri"]): (

@@ -240,3 +240,22 @@ def test_pilot_page_lists_identical_tasks_of_the_other_pilot(two_pilots):
     assert 'href="/id/pilot/chengdu-2023"' in table  # the other pilot, linked
     chengdu = two_pilots.get("/id/pilot/chengdu-2023.html").get_data(as_text=True)
     assert 'href="/id/pilot/wuhan-2022/task/' in chengdu[chengdu.index('id="similar-tasks"') :]
+
+
+# -- the real graph in dist/ ---------------------------------------------------------------------------
+@pytest.mark.slow
+def test_compare_on_the_real_graph(app_factory):
+    from pilotkg.paths import DIST_DIR
+
+    if not (DIST_DIR / "store").is_dir():
+        pytest.skip("no dist/store yet: run `pilotkg build`")
+    client = app_factory(DIST_DIR / "store", DIST_DIR, max_rows=10_000, query_timeout=20).test_client()
+    html = client.get("/compare").get_data(as_text=True)
+    tasks = client.get(
+        "/sparql",
+        query_string={"query": "SELECT (COUNT(?t) AS ?n) WHERE { ?t a <https://w3id.org/pilotkg/ontology#Task> }"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).get_json()["results"]["bindings"][0]["n"]["value"]
+    assert sum(cells(html, "heat-sectors").values()) == int(tasks) > 0
+    page = client.get("/id/pilot/wuhan-2022.html")
+    assert page.status_code == 200 and 'id="similar-elsewhere"' in page.get_data(as_text=True)
