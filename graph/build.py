@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, URIRef
+from rdflib import RDF, Dataset, Graph, Namespace, URIRef
 
 from pilotkg.graph import publish
 from pilotkg.graph.report import discrepancy_report
@@ -28,6 +28,7 @@ from pilotkg.loaders.vocabulary import DEFAULT_BASE, Vocabulary
 # Which loader reads which source; a CSV plan's metadata file (*.meta.toml) is read by its loader.
 LOADERS = {".txt": load_plan_text, ".csv": load_plan_csv}
 SIMILARITY_GRAPH = "graph/similarity"
+PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 
 
 class BuildError(Exception):
@@ -73,8 +74,8 @@ def load_plans(files: list[Path], vocabulary: Vocabulary) -> list[Plan]:
     return plans
 
 
-def build_dataset(sources: Iterable[Path | str], base: str = DEFAULT_BASE) -> tuple[Dataset, list[Plan]]:
-    """The whole graph: the vocabulary graph, one named graph per plan, and the similarity links.
+def named_graphs(plans: list[Plan], base: str) -> Iterator[tuple[URIRef, Graph]]:
+    """The graphs of a build, one at a time: vocabulary, one per plan, then the similarity links.
 
     Similarity links join tasks of different pilots, so they live in a named graph of their own
     (``{base}graph/similarity``) rather than in either pilot's graph.
@@ -82,37 +83,91 @@ def build_dataset(sources: Iterable[Path | str], base: str = DEFAULT_BASE) -> tu
     from pilotkg.graph.similarity import similarity_graph
     from pilotkg.graph.vocab import vocab_graph
 
-    vocabulary = Vocabulary.load(base=base)
-    plans = load_plans(source_files(sources), vocabulary)
-    dataset = Dataset()
-    vocab = dataset.graph(URIRef(f"{base}graph/vocab"))
-    for triple in vocab_graph(base):
-        vocab.add(triple)
+    yield URIRef(f"{base}graph/vocab"), vocab_graph(base)
     for plan in plans:
-        named = dataset.graph(URIRef(f"{base}graph/{plan.slug}"))
-        for triple in plan_graph(plan, base):
-            named.add(triple)
+        yield URIRef(f"{base}graph/{plan.slug}"), plan_graph(plan, base)
     links = similarity_graph(plans, base)
     if len(links):
-        similar = dataset.graph(URIRef(f"{base}{SIMILARITY_GRAPH}"))
-        for triple in links:
-            similar.add(triple)
+        yield URIRef(f"{base}{SIMILARITY_GRAPH}"), links
+
+
+def build_dataset(sources: Iterable[Path | str], base: str = DEFAULT_BASE) -> tuple[Dataset, list[Plan]]:
+    """The whole graph as one rdflib Dataset (for ``pilotkg validate`` and tests; small builds)."""
+    plans = load_plans(source_files(sources), Vocabulary.load(base=base))
+    dataset = Dataset()
+    for name, graph in named_graphs(plans, base):
+        named = dataset.graph(name)
+        for triple in graph:
+            named.add(triple)
     return dataset, plans
+
+
+class _Gate:
+    """SHACL, graph by graph: each pilot's graph is checked with the vocabulary beside it (for
+    classes and concept schemes), the similarity links with the types of what they link. The cost
+    is linear in the number of plans, where one validation of the union was not."""
+
+    def __init__(self) -> None:
+        from pilotkg.graph.validate import load_shapes
+
+        self.shapes = load_shapes()
+        self.link_shapes = _shapes_about(self.shapes, PILOT.Similarity, PILOT.similarTo)
+        self.vocab: Graph | None = None
+        self.reports: list[str] = []
+
+    def check(self, name: URIRef, graph: Graph) -> None:
+        from pilotkg.graph.validate import validate
+
+        shapes = self.shapes
+        if self.vocab is None:
+            self.vocab, data = graph, graph
+        elif str(name).endswith(SIMILARITY_GRAPH):
+            # The links alone, with the types of what they join (checked in the pilots' graphs).
+            shapes, data = self.link_shapes, graph + self.vocab
+            for node in set(graph.subjects(PILOT.similarTo, None)) | set(graph.objects(None, PILOT.similarTo)):
+                data.add((node, RDF.type, PILOT.Measure if "/measure/" in str(node) else PILOT.Task))
+        else:
+            data = graph + self.vocab
+        result = validate(data, shapes=shapes)
+        if not result.conforms:
+            self.reports.append(f"graph <{name}>:\n{result.report_text()}")
+
+
+def _shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
+    """The shapes that target ``cls`` or the subjects of ``prop``, with everything they hold."""
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    roots = set(shapes.subjects(sh.targetClass, cls)) | set(shapes.subjects(sh.targetSubjectsOf, prop))
+    roots |= set(shapes.objects(None, sh.prefixes))  # prefix declarations the SPARQL rules use
+    selected, todo = Graph(), list(roots)
+    seen: set = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            selected.add((node, p, o))
+            if not isinstance(o, (URIRef,)) or o in roots:
+                todo.append(o)
+    return selected
 
 
 def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BASE,
           validate: bool = True) -> BuildResult:
     """Build and publish into ``out``; on any error ``out`` is left as it was."""
     out = Path(out)
-    dataset, plans = build_dataset(sources, base)
-    if validate:
-        from pilotkg.graph.validate import validate as shacl
-
-        result = shacl(dataset)
-        if not result.conforms:
-            raise BuildError("the graph does not conform to the shapes; nothing was published\n"
-                             + result.report_text())
-    quads = publish.sorted_quads(dataset)
+    plans = load_plans(source_files(sources), Vocabulary.load(base=base))
+    gate = _Gate() if validate else None
+    per_graph: list[tuple[str, list]] = []
+    for name, graph in named_graphs(plans, base):
+        if gate is not None:
+            gate.check(name, graph)
+        per_graph.append((str(name), publish.graph_quads(graph, name)))
+        del graph  # each graph is dropped once converted: memory stays with the compact quads
+    if gate is not None and gate.reports:
+        raise BuildError("the graph does not conform to the shapes; nothing was published\n"
+                         + "\n".join(gate.reports))
+    quads = [q for _, graph_quads in sorted(per_graph, key=lambda item: item[0]) for q in graph_quads]
     triples = publish.triples_of(quads)
     report = discrepancy_report(plans)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,14 @@ def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
     return quads
 
 
+def graph_quads(graph: Graph, name: URIRef) -> list[ox.Quad]:
+    """One named graph's quads in canonical order (N-Triples order of subject, predicate, object)."""
+    node = ox.NamedNode(str(name))
+    quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), node) for s, p, o in graph]
+    quads.sort(key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
+    return quads
+
+
 def triples_of(quads: list[ox.Quad]) -> list[ox.Triple]:
     """The union of the graphs, each triple once, in the same canonical order."""
     unique = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}

@@ -48,3 +48,19 @@ def test_similarity_with_a_score_above_one_is_refused(dataset):
     result = validate(dataset)
     assert not result.conforms
     assert "from 0 to 1" in result.report_text()
+
+
+def test_the_build_gate_checks_the_links_on_their_own():
+    """The build validates graph by graph; a one-way link in the similarity graph is caught there."""
+    from rdflib import Graph
+
+    from pilotkg.graph.build import _Gate
+    from pilotkg.graph.vocab import vocab_graph
+
+    gate = _Gate()
+    gate.check(URIRef("https://w3id.org/pilotkg/graph/vocab"), vocab_graph("https://w3id.org/pilotkg/"))
+    links = Graph()
+    links.add((URIRef(f"{TASK}1-1"), PILOT.similarTo, URIRef(f"{TASK}1-2")))
+    gate.check(URIRef("https://w3id.org/pilotkg/graph/similarity"), links)
+    (report,) = gate.reports
+    assert "must go both ways" in report and "links tasks or measures" not in report
