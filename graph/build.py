@@ -7,12 +7,15 @@ A failed build raises before anything is moved into place, so the previous outpu
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, Dataset, Graph, Namespace, URIRef
 
 from pilotkg.graph import publish
@@ -107,20 +110,20 @@ class _Gate:
     classes and concept schemes), the similarity links with the types of what they link. The cost
     is linear in the number of plans, where one validation of the union was not."""
 
-    def __init__(self) -> None:
+    def __init__(self, vocab: Graph) -> None:
         from pilotkg.graph.validate import load_shapes
 
         self.shapes = load_shapes()
         self.link_shapes = _shapes_about(self.shapes, PILOT.Similarity, PILOT.similarTo)
-        self.vocab: Graph | None = None
-        self.reports: list[str] = []
+        self.vocab = vocab
 
-    def check(self, name: URIRef, graph: Graph) -> None:
+    def check(self, name: URIRef, graph: Graph) -> str | None:
+        """None when ``graph`` conforms, else a readable report naming it."""
         from pilotkg.graph.validate import validate
 
         shapes = self.shapes
-        if self.vocab is None:
-            self.vocab, data = graph, graph
+        if graph is self.vocab:
+            data = graph
         elif str(name).endswith(SIMILARITY_GRAPH):
             # The links alone, with the types of what they join (checked in the pilots' graphs).
             shapes, data = self.link_shapes, graph + self.vocab
@@ -129,8 +132,7 @@ class _Gate:
         else:
             data = graph + self.vocab
         result = validate(data, shapes=shapes)
-        if not result.conforms:
-            self.reports.append(f"graph <{name}>:\n{result.report_text()}")
+        return None if result.conforms else f"graph <{name}>:\n{result.report_text()}"
 
 
 def _shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
@@ -152,21 +154,60 @@ def _shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
     return selected
 
 
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(base: str, validate: bool) -> None:
+    """A build worker: the vocabulary graph and the shapes, loaded once per process."""
+    from pilotkg.graph.vocab import vocab_graph
+
+    vocab = vocab_graph(base)
+    _WORKER.update(base=base, gate=_Gate(vocab) if validate else None)
+
+
+def _pilot_job(plan: Plan) -> tuple[str | None, bytes]:
+    """One pilot's graph: validated, then as canonically ordered N-Quads (compact to send back)."""
+    base = str(_WORKER["base"])
+    gate = _WORKER["gate"]
+    name = URIRef(f"{base}graph/{plan.slug}")
+    graph = plan_graph(plan, base)
+    problem = gate.check(name, graph) if isinstance(gate, _Gate) else None
+    return problem, ox.serialize(publish.graph_quads(graph, name), format=ox.RdfFormat.N_QUADS)
+
+
+def _pilot_graphs(plans: list[Plan], base: str, validate: bool) -> list[tuple[str | None, bytes]]:
+    """Every pilot's graph, on all cores when there are several plans (SHACL is the build's cost)."""
+    workers = min(len(plans), os.cpu_count() or 1)
+    if workers <= 1:
+        _start_worker(base, validate)
+        return [_pilot_job(plan) for plan in plans]
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(base, validate)) as pool:
+        return list(pool.map(_pilot_job, plans, chunksize=max(1, len(plans) // (4 * workers))))
+
+
 def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BASE,
           validate: bool = True) -> BuildResult:
     """Build and publish into ``out``; on any error ``out`` is left as it was."""
+    from pilotkg.graph.similarity import similarity_graph
+    from pilotkg.graph.vocab import vocab_graph
+
     out = Path(out)
     plans = load_plans(source_files(sources), Vocabulary.load(base=base))
-    gate = _Gate() if validate else None
-    per_graph: list[tuple[str, list]] = []
-    for name, graph in named_graphs(plans, base):
-        if gate is not None:
-            gate.check(name, graph)
-        per_graph.append((str(name), publish.graph_quads(graph, name)))
-        del graph  # each graph is dropped once converted: memory stays with the compact quads
-    if gate is not None and gate.reports:
-        raise BuildError("the graph does not conform to the shapes; nothing was published\n"
-                         + "\n".join(gate.reports))
+    vocab_name, vocab = URIRef(f"{base}graph/vocab"), vocab_graph(base)
+    gate = _Gate(vocab) if validate else None
+    problems = [gate.check(vocab_name, vocab)] if gate else []
+    per_graph: list[tuple[str, list[ox.Quad]]] = [(str(vocab_name), publish.graph_quads(vocab, vocab_name))]
+    for plan, (problem, nquads) in zip(plans, _pilot_graphs(plans, base, validate), strict=True):
+        problems.append(problem)
+        per_graph.append((f"{base}graph/{plan.slug}", list(ox.parse(nquads, ox.RdfFormat.N_QUADS))))
+    links = similarity_graph(plans, base)
+    if len(links):
+        name = URIRef(f"{base}{SIMILARITY_GRAPH}")
+        problems.append(gate.check(name, links) if gate else None)
+        per_graph.append((str(name), publish.graph_quads(links, name)))
+    reports = [p for p in problems if p]
+    if reports:
+        raise BuildError("the graph does not conform to the shapes; nothing was published\n" + "\n".join(reports))
     quads = [q for _, graph_quads in sorted(per_graph, key=lambda item: item[0]) for q in graph_quads]
     triples = publish.triples_of(quads)
     report = discrepancy_report(plans)
