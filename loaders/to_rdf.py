@@ -32,6 +32,8 @@ class _Writer:
         return URIRef(f"{self.base}id/{kind}/{local}")
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        if isinstance(o, Literal) and not str(o):
+            return  # a source that gives no value (e.g. a CSV plan without notice text) gets no triple
         self.graph.add((s, p, o))
 
     def span(self, subject: URIRef, fragment: Fragment, prop: URIRef = PILOT.sourceSpan,
@@ -62,7 +64,7 @@ class _Writer:
         src = self.plan.source
         self.add(self.source, RDF.type, PILOT.SourceText)
         self.add(self.source, DCTERMS.identifier, Literal(src.name))
-        self.add(self.source, DCTERMS.format, Literal("text/plain"))
+        self.add(self.source, DCTERMS.format, Literal("text/csv" if src.path.suffix == ".csv" else "text/plain"))
         self.add(self.source, PILOT.sha256, Literal(src.sha256))
         self.add(self.source, PILOT.encoding, Literal(src.encoding))
         self.add(self.source, PILOT.characterCount, integer(len(src.text)))
