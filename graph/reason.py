@@ -16,6 +16,7 @@ from pathlib import Path
 from owlready2 import OwlReadyInconsistentOntologyError, World, sync_reasoner_hermit
 from rdflib import Dataset, Graph
 
+from pilotkg.graph.turtle import read_turtle_dir
 from pilotkg.graph.validate import union_graph
 from pilotkg.paths import ONTOLOGY_DIR
 
@@ -49,13 +50,7 @@ class ReasoningResult:
 
 def load_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
     """The ontology: every Turtle file of ``ontology_dir`` in one graph."""
-    files = sorted(Path(ontology_dir).glob("*.ttl"))
-    if not files:
-        raise FileNotFoundError(f"no ontology (*.ttl) in {ontology_dir}")
-    ontology = Graph()
-    for path in files:
-        ontology.parse(path, format="turtle")
-    return ontology
+    return read_turtle_dir(ontology_dir, "ontology")
 
 
 def check_consistency(

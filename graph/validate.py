@@ -21,6 +21,7 @@ from rdflib.graph import ConjunctiveGraph
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from pilotkg.graph.turtle import read_turtle_dir
 from pilotkg.paths import SHAPES_DIR
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -78,13 +79,7 @@ class ValidationResult:
 
 def load_shapes(shapes_dir: Path = SHAPES_DIR) -> Graph:
     """Read every Turtle file of ``shapes_dir`` into one shapes graph."""
-    files = sorted(Path(shapes_dir).glob("*.ttl"))
-    if not files:
-        raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {shapes_dir}")
-    shapes = Graph()
-    for path in files:
-        shapes.parse(path, format="turtle")
-    return shapes
+    return read_turtle_dir(shapes_dir, "SHACL shapes")
 
 
 def union_graph(data: Graph | Dataset) -> Graph:

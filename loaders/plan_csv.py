@@ -356,7 +356,7 @@ def load_plan_csv(path: Path | str, vocabulary: Vocabulary) -> Plan:
         city=city,
         city_en=place.name_en,
         city_slug=place.slug,
-        province_slug=place.province_slug,
+        province_slug=place.province_level_slug,
         title=detached(plan_title),
         span=whole,
         notice=notice,
