@@ -8,7 +8,8 @@ character keeps its source offset. Provenance spans fall out of that for free, f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -17,16 +18,29 @@ from itertools import pairwise
 _WIDE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201d\u2026\u2014]")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Fragment:
-    """``text[i]`` is the source character at ``offsets[i]``."""
+    """``text[i]`` is the source character at ``offsets[i]``.
+
+    Offsets are kept in a compact ``array('l')`` (8 bytes an offset, where a tuple of ints costs
+    about 36): a build of many plans holds several offset lists per character of every plan.
+    """
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
 
     def __post_init__(self) -> None:
+        if not isinstance(self.offsets, array):
+            object.__setattr__(self, "offsets", array("l", self.offsets))
         if len(self.text) != len(self.offsets):
             raise ValueError("text and offsets differ in length")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fragment):
+            return NotImplemented
+        return self.text == other.text and self.offsets == other.offsets
+
+    __hash__ = None  # type: ignore[assignment]  # equal fragments need not be hashed
 
     def __len__(self) -> int:
         return len(self.text)
@@ -37,12 +51,15 @@ class Fragment:
     @classmethod
     def raw(cls, source: str, start: int, end: int) -> Fragment:
         """The source characters ``source[start:end]``, uncleaned."""
-        return cls(source[start:end], tuple(range(start, end)))
+        return cls(source[start:end], array("l", range(start, end)))
 
     @classmethod
     def join(cls, parts: Iterable[Fragment]) -> Fragment:
         parts = list(parts)
-        return cls("".join(p.text for p in parts), tuple(o for p in parts for o in p.offsets))
+        offsets = array("l")
+        for part in parts:
+            offsets.extend(part.offsets)
+        return cls("".join(p.text for p in parts), offsets)
 
     def __getitem__(self, item: slice) -> Fragment:
         if not isinstance(item, slice):
