@@ -107,8 +107,9 @@ def query(query: str, out: Path, fmt: str) -> None:
         results = store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
         _fail(f"query syntax error: {exc}")
-    if isinstance(results, bool):
-        click.echo(json.dumps({"boolean": results}) if fmt == "json" else str(results).lower())
+    if isinstance(results, ox.QueryBoolean):
+        answer = bool(results)
+        click.echo(json.dumps({"head": {}, "boolean": answer}) if fmt == "json" else str(answer).lower())
         return
     if isinstance(results, ox.QueryTriples):
         sys.stdout.buffer.write(ox.serialize(results, format=ox.RdfFormat.TURTLE))

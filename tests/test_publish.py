@@ -1,0 +1,102 @@
+"""What `pilotkg build` publishes, byte-identical from run to run, and the commands that read it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+from click.testing import CliRunner
+
+from pilotkg.cli import main
+from pilotkg.paths import ROOT, SOURCES_DIR
+
+FILES = {"pilotkg.ttl", "pilotkg.nt", "pilotkg.trig", "pilotkg.nq", "pilotkg.jsonld", "void.ttl",
+         "discrepancies.md", "SHA256SUMS"}
+
+
+def _build_in_child(out: Path, seed: str) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    subprocess.run([sys.executable, "-m", "pilotkg.cli", "build", str(SOURCES_DIR), "--out", str(out), "-q"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def test_same_sources_give_byte_identical_dumps(tmp_path, built):
+    """Two builds in fresh processes with different hash seeds write the same bytes."""
+    _build_in_child(tmp_path / "a", "1")
+    _build_in_child(tmp_path / "b", "4242")
+    for name in FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+        assert (tmp_path / "a" / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_every_file_is_there_and_checksummed(built):
+    assert {p.name for p in built.iterdir()} >= FILES
+    assert (built / "store").is_dir()
+    sums = dict(reversed(line.split("  ")) for line in (built / "SHA256SUMS").read_text().splitlines())
+    assert set(sums) == FILES - {"SHA256SUMS"}
+    for name, digest in sums.items():
+        assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest
+
+
+def test_the_dumps_hold_the_same_graph(built):
+    def triples(name: str, fmt: ox.RdfFormat) -> set[ox.Triple]:
+        return {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(path=str(built / name), format=fmt)}
+
+    nt = triples("pilotkg.nt", ox.RdfFormat.N_TRIPLES)
+    assert triples("pilotkg.ttl", ox.RdfFormat.TURTLE) == nt and len(nt) > 8000
+    quads = list(ox.parse(path=str(built / "pilotkg.trig"), format=ox.RdfFormat.TRIG))
+    assert {ox.Triple(q.subject, q.predicate, q.object) for q in quads} == nt
+    graphs = {q.graph_name.value.rsplit("/", 1)[1] for q in quads}
+    assert graphs == {"vocab", "wuhan-2022", "similarity"}
+    assert triples("pilotkg.jsonld", ox.RdfFormat.JSON_LD) == nt
+    assert not any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object))
+
+
+def test_void_counts_what_is_published(built):
+    store = ox.Store()
+    store.load(path=str(built / "void.ttl"), format=ox.RdfFormat.TURTLE)
+    (row,) = store.query("""PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?n WHERE { <https://w3id.org/pilotkg/dataset> void:triples ?n }""")
+    nt_lines = (built / "pilotkg.nt").read_text(encoding="utf-8").count("\n")
+    assert int(row["n"].value) == nt_lines
+    dumps = {r["d"].value.rsplit("/", 1)[1] for r in store.query(
+        "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?d WHERE { ?x void:dataDump ?d }")}
+    assert dumps == {"pilotkg.ttl", "pilotkg.nt", "pilotkg.trig", "pilotkg.nq", "pilotkg.jsonld"}
+
+
+def test_query_command_formats_and_exit_codes(built, tmp_path):
+    runner = CliRunner()
+    rq = ROOT / "queries" / "tasks-per-sector.rq"
+    csv_out = runner.invoke(main, ["query", str(rq), "--out", str(built), "--format", "csv"])
+    assert csv_out.exit_code == 0
+    finance = [line for line in csv_out.output.splitlines() if "/sector/finance," in line]
+    assert finance and finance[0].endswith(",6")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?t a <https://w3id.org/pilotkg/ontology#Task> }"
+    as_json = runner.invoke(main, ["query", count, "--out", str(built), "--format", "json"])
+    assert json.loads(as_json.output)["results"]["bindings"][0]["n"]["value"] == "90"
+    ask = runner.invoke(main, ["query", "ASK { ?s ?p ?o }", "--out", str(built)])
+    assert ask.output.strip() == "true"
+    bad = runner.invoke(main, ["query", "SELEC nothing", "--out", str(built)])
+    assert bad.exit_code == 1 and "syntax error" in bad.output
+    missing = runner.invoke(main, ["query", "ASK {}", "--out", str(tmp_path / "nothing")])
+    assert missing.exit_code == 3 and "pilotkg build" in missing.output
+
+
+def test_stats_command(built):
+    result = CliRunner().invoke(main, ["stats", "--out", str(built)])
+    counts = dict(line.split() for line in result.output.splitlines())
+    assert (counts["pilots"], counts["tables"], counts["tasks"], counts["paragraphs"]) == ("1", "5", "90", "16")
+
+
+def test_validate_command(tmp_path, wuhan_text):
+    result = CliRunner().invoke(main, ["validate", str(SOURCES_DIR)])
+    assert result.exit_code == 0 and "conforms" in result.output
+    bad = tmp_path / "bad.txt"
+    bad.write_text(wuhan_text[: wuhan_text.index("表 3 ")], encoding="utf-8")
+    refused = CliRunner().invoke(main, ["validate", str(bad)])
+    assert refused.exit_code == 1 and "truncated" in refused.output
