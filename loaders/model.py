@@ -2,7 +2,8 @@
 
 Text loaders and tabular loaders both fill these classes, so validation, publishing and the
 server never depend on where a plan came from. Every text field is a ``Fragment``: clean text
-with the source offset of each character (``None`` for sources without offsets, e.g. CSV).
+with the source offset of each character (-1 for a value the source does not hold, e.g. a CSV
+plan's metadata; see plan_csv.detached).
 """
 
 from __future__ import annotations

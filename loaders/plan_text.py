@@ -61,8 +61,8 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
     _check_complete(src, tables, tables_layout, sections)
     for table in tables:
         for task in table.tasks:
-            _measures_and_agencies(task, vocabulary)
-    findings.extend(_repeats(tables))
+            add_measures_and_agencies(task, vocabulary)
+    findings.extend(find_repeats(tables))
 
     plan_lines = lines[plan_layout.title_line.number - 1: plan_layout.end]
     return Plan(
@@ -359,7 +359,7 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
                     f"line {row.line.number} prints group label “{text}” for “{sorted(names)[closest]}”")))
 
 
-def _measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
+def add_measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
     for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):
         task.measures.append(Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb))
     # Agencies the task names, in its own wording or in the narrative's (the authority where they
@@ -371,7 +371,7 @@ def _measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
                 task.agencies.append(agency.slug)
 
 
-def _repeats(tables: list[TaskTable]) -> list[Finding]:
+def find_repeats(tables: list[TaskTable]) -> list[Finding]:
     """Tasks that repeat one another: a sentence of one task is a sentence of another."""
     owners: dict[str, list[Task]] = defaultdict(list)
     for table in tables:
