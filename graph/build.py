@@ -1,25 +1,37 @@
 """Build the graph from sources and publish it atomically.
 
-sources → loaders (plan model → RDF) → validate (SHACL) → publish (dumps, VoID, store).
-A failed build raises before anything is moved into place, so the previous output survives.
+sources → loaders (plan model → RDF) → SHACL gate → publish (dumps, VoID, store).
+
+The work is graph by graph, so that it grows linearly with the number of plans and runs on
+every core: a worker process reads one plan, turns it into its named graph, checks that graph
+against the shapes (graph/gate.py) and writes it as a sorted part file (graph/publish.py); the
+main process keeps only what crosses plans — the texts to link by similarity, the report
+sections — and then links, checks the links in batches on the workers, and publishes from the
+part files. A failed build raises before anything is moved into place, so the previous output
+survives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, Dataset, Graph, Namespace, URIRef
+from rdflib import Dataset, Graph, URIRef
 
 from pilotkg.graph import publish
-from pilotkg.graph.report import discrepancy_report
+from pilotkg.graph.report import report_of_sections
+from pilotkg.graph.similarity import Item, items_link_triples, measure_items, task_items
 from pilotkg.graph.void import void_graph
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.model import Plan
@@ -31,7 +43,9 @@ from pilotkg.loaders.vocabulary import DEFAULT_BASE, Vocabulary
 # Which loader reads which source; a CSV plan's metadata file (*.meta.toml) is read by its loader.
 LOADERS = {".txt": load_plan_text, ".csv": load_plan_csv}
 SIMILARITY_GRAPH = "graph/similarity"
-PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
+VOCAB_GRAPH = "graph/vocab"
+LOG = logging.getLogger(__name__)
+LINK_BATCH = 5_000  # similarity pairs a worker checks at once (7 triples a pair)
 
 
 class BuildError(Exception):
@@ -39,9 +53,26 @@ class BuildError(Exception):
 
 
 @dataclass(slots=True)
+class BuiltPilot:
+    """What the main process keeps of one plan once its graph is written and checked."""
+
+    slug: str
+    source: Path
+    city: str
+    year: int
+    issued: dt.date
+    tasks: int
+    report: str  # its section of discrepancies.md
+    task_items: list[Item]
+    measure_items: list[Item]
+    part: publish.Part
+    problem: str | None  # the gate's report, None when the graph conforms
+
+
+@dataclass(slots=True)
 class BuildResult:
     out: Path
-    plans: list[Plan]
+    pilots: list[BuiltPilot]
     triples: int
     report: str
     files: list[Path]
@@ -61,20 +92,26 @@ def source_files(sources: Iterable[Path | str]) -> list[Path]:
     return files
 
 
+def load_plan(path: Path, vocabulary: Vocabulary) -> Plan:
+    loader = LOADERS.get(path.suffix)
+    if loader is None:
+        raise LoadError(path, f"unknown kind of source (expected {' or '.join(sorted(LOADERS))})")
+    return loader(path, vocabulary)
+
+
 def load_plans(files: list[Path], vocabulary: Vocabulary) -> list[Plan]:
-    plans: list[Plan] = []
-    seen: dict[str, Path] = {}
-    for path in files:
-        loader = LOADERS.get(path.suffix)
-        if loader is None:
-            raise LoadError(path, f"unknown kind of source (expected {' or '.join(sorted(LOADERS))})")
-        plan = loader(path, vocabulary)
-        if plan.slug in seen:
-            raise LoadError(path, f"a second plan for {plan.city} {plan.year} (pilot {plan.slug}); "
-                                  f"the first is {seen[plan.slug]}")
-        seen[plan.slug] = path
-        plans.append(plan)
+    plans = [load_plan(path, vocabulary) for path in files]
+    _refuse_repeats([(plan.slug, plan.city, plan.year, path) for plan, path in zip(plans, files, strict=True)])
     return plans
+
+
+def _refuse_repeats(pilots: Iterable[tuple[str, str, int, Path]]) -> None:
+    """Two plans for one city and year would merge into one pilot: an error, naming both files."""
+    seen: dict[str, Path] = {}
+    for slug, city, year, path in pilots:
+        if slug in seen:
+            raise LoadError(path, f"a second plan for {city} {year} (pilot {slug}); the first is {seen[slug]}")
+        seen[slug] = path
 
 
 def named_graphs(plans: list[Plan], base: str) -> Iterator[tuple[URIRef, Graph]]:
@@ -86,7 +123,7 @@ def named_graphs(plans: list[Plan], base: str) -> Iterator[tuple[URIRef, Graph]]
     from pilotkg.graph.similarity import similarity_graph
     from pilotkg.graph.vocab import vocab_graph
 
-    yield URIRef(f"{base}graph/vocab"), vocab_graph(base)
+    yield URIRef(f"{base}{VOCAB_GRAPH}"), vocab_graph(base)
     for plan in plans:
         yield URIRef(f"{base}graph/{plan.slug}"), plan_graph(plan, base)
     links = similarity_graph(plans, base)
@@ -105,131 +142,186 @@ def build_dataset(sources: Iterable[Path | str], base: str = DEFAULT_BASE) -> tu
     return dataset, plans
 
 
-class _Gate:
-    """SHACL, graph by graph: each pilot's graph is checked with the vocabulary beside it (for
-    classes and concept schemes), the similarity links with the types of what they link. The cost
-    is linear in the number of plans, where one validation of the union was not."""
-
-    def __init__(self, vocab: Graph) -> None:
-        from pilotkg.graph.validate import load_shapes
-
-        self.shapes = load_shapes()
-        self.link_shapes = _shapes_about(self.shapes, PILOT.Similarity, PILOT.similarTo)
-        self.vocab = vocab
-
-    def check(self, name: URIRef, graph: Graph) -> str | None:
-        """None when ``graph`` conforms, else a readable report naming it."""
-        from pilotkg.graph.validate import validate
-
-        shapes = self.shapes
-        if graph is self.vocab:
-            data = graph
-        elif str(name).endswith(SIMILARITY_GRAPH):
-            # The links alone, with the types of what they join (checked in the pilots' graphs).
-            shapes, data = self.link_shapes, graph + self.vocab
-            for node in set(graph.subjects(PILOT.similarTo, None)) | set(graph.objects(None, PILOT.similarTo)):
-                data.add((node, RDF.type, PILOT.Measure if "/measure/" in str(node) else PILOT.Task))
-        else:
-            data = graph + self.vocab
-        result = validate(data, shapes=shapes)
-        return None if result.conforms else f"graph <{name}>:\n{result.report_text()}"
-
-
-def _shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
-    """The shapes that target ``cls`` or the subjects of ``prop``, with everything they hold."""
-    sh = Namespace("http://www.w3.org/ns/shacl#")
-    roots = set(shapes.subjects(sh.targetClass, cls)) | set(shapes.subjects(sh.targetSubjectsOf, prop))
-    roots |= set(shapes.objects(None, sh.prefixes))  # prefix declarations the SPARQL rules use
-    selected, todo = Graph(), list(roots)
-    seen: set = set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for p, o in shapes.predicate_objects(node):
-            selected.add((node, p, o))
-            if not isinstance(o, (URIRef,)) or o in roots:
-                todo.append(o)
-    return selected
-
+# ------------------------------------------------------------------------------------ workers
 
 _WORKER: dict[str, object] = {}
 
 
-def _start_worker(base: str, validate: bool) -> None:
-    """A build worker: the vocabulary graph and the shapes, loaded once per process."""
+def _start_worker(base: str, validate: bool, parts: str) -> None:
+    """A build worker: vocabulary, its graph and the gates, loaded once per process."""
+    from pilotkg.graph.gate import Gate
     from pilotkg.graph.vocab import vocab_graph
 
-    vocab = vocab_graph(base)
-    _WORKER.update(base=base, gate=_Gate(vocab) if validate else None)
+    vocab = publish.ox_triples(vocab_graph(base))
+    _WORKER.clear()
+    _WORKER.update(base=base, parts=Path(parts), vocabulary=Vocabulary.load(base=base), vocab=vocab,
+                   pilot_gate=Gate.for_pilots(vocab) if validate else None,
+                   link_gate=Gate.for_links() if validate else None)
 
 
-def _pilot_job(plan: Plan) -> tuple[str | None, bytes]:
-    """One pilot's graph: validated, then as canonically ordered N-Quads (compact to send back)."""
+def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
+    """Read one plan; write its graph as a part; check it."""
+    index, path = job
+    from pilotkg.graph.report import plan_section
+
     base = str(_WORKER["base"])
-    gate = _WORKER["gate"]
-    name = URIRef(f"{base}graph/{plan.slug}")
-    graph = plan_graph(plan, base)
-    problem = gate.check(name, graph) if isinstance(gate, _Gate) else None
-    return problem, ox.serialize(publish.graph_quads(graph, name), format=ox.RdfFormat.N_QUADS)
+    plan = load_plan(path, _WORKER["vocabulary"])  # type: ignore[arg-type]
+    name = f"{base}graph/{plan.slug}"
+    triples = publish.ox_triples(plan_graph(plan, base))
+    gate = _WORKER["pilot_gate"]
+    problem = gate.check(name, triples) if gate is not None else None  # type: ignore[attr-defined]
+    part = publish.write_part(triples, name, _WORKER["parts"], f"pilot-{index:06d}")  # type: ignore[arg-type]
+    return BuiltPilot(plan.slug, path, plan.city, plan.year, plan.notice.issued, len(plan.tasks()),
+                      plan_section(plan), task_items([plan], base), measure_items([plan], base), part, problem)
 
 
-def _pilot_graphs(plans: list[Plan], base: str, validate: bool) -> list[tuple[str | None, bytes]]:
-    """Every pilot's graph, on all cores when there are several plans (SHACL is the build's cost)."""
-    workers = min(len(plans), os.cpu_count() or 1)
+def _links_job(job: tuple[int, bytes]) -> tuple[str | None, publish.Part]:
+    """Check one batch of similarity pairs (N-Triples; each pair whole in one batch) and write it
+    as a part of the similarity graph."""
+    from pilotkg.graph.gate import link_types
+
+    index, batch = job
+    name = f"{_WORKER['base']}{SIMILARITY_GRAPH}"
+    triples = list(ox.parse(batch, ox.RdfFormat.N_TRIPLES))
+    gate = _WORKER["link_gate"]
+    problem = gate.check(name, triples + link_types(triples)) if gate is not None else None  # type: ignore[attr-defined]
+    return problem, publish.write_part(triples, name, _WORKER["parts"], f"similarity-{index:06d}")  # type: ignore[arg-type]
+
+
+class _Inline(Executor):
+    """The workers' jobs in this process: for one plan, a pool costs more than it saves."""
+
+    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed over as a pool would, through the future
+            future.set_exception(exc)
+        return future
+
+
+def _pool(jobs: int, base: str, validate: bool, parts: Path) -> Executor:
+    workers = min(jobs, os.cpu_count() or 1)
     if workers <= 1:
-        _start_worker(base, validate)
-        return [_pilot_job(plan) for plan in plans]
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(base, validate)) as pool:
-        return list(pool.map(_pilot_job, plans, chunksize=max(1, len(plans) // (4 * workers))))
+        _start_worker(base, validate, str(parts))
+        return _Inline()
+    # forkserver, not fork: rudof and Oxigraph run threads, and a process forked from a threaded
+    # one can inherit a lock no thread will ever release (the build then hangs).
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_start_worker, initargs=(base, validate, str(parts)))
 
+
+def _chunksize(jobs: int) -> int:
+    return max(1, jobs // (8 * (os.cpu_count() or 1)))
+
+
+# -------------------------------------------------------------------------------------- build
 
 def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BASE,
           validate: bool = True) -> BuildResult:
     """Build and publish into ``out``; on any error ``out`` is left as it was."""
-    from pilotkg.graph.similarity import similarity_graph
-    from pilotkg.graph.vocab import vocab_graph
-
     out = Path(out)
-    plans = load_plans(source_files(sources), Vocabulary.load(base=base))
-    vocab_name, vocab = URIRef(f"{base}graph/vocab"), vocab_graph(base)
-    gate = _Gate(vocab) if validate else None
-    problems = [gate.check(vocab_name, vocab)] if gate else []
-    per_graph: list[tuple[str, list[ox.Quad]]] = [(str(vocab_name), publish.graph_quads(vocab, vocab_name))]
-    for plan, (problem, nquads) in zip(plans, _pilot_graphs(plans, base, validate), strict=True):
-        problems.append(problem)
-        per_graph.append((f"{base}graph/{plan.slug}", list(ox.parse(nquads, ox.RdfFormat.N_QUADS))))
-    links = similarity_graph(plans, base)
-    if len(links):
-        name = URIRef(f"{base}{SIMILARITY_GRAPH}")
-        problems.append(gate.check(name, links) if gate else None)
-        per_graph.append((str(name), publish.graph_quads(links, name)))
-    reports = [p for p in problems if p]
-    if reports:
-        raise BuildError("the graph does not conform to the shapes; nothing was published\n" + "\n".join(reports))
-    quads = [q for _, graph_quads in sorted(per_graph, key=lambda item: item[0]) for q in graph_quads]
-    triples = publish.triples_of(quads)
-    report = discrepancy_report(plans)
+    files = source_files(sources)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a published folder is world-readable
+    parts_dir = staging / ".parts"
+    parts_dir.mkdir()
+    clock = _Clock()
     try:
-        files = publish.write_dumps(quads, staging)
+        with _pool(len(files), base, validate, parts_dir) as pool:
+            try:
+                pilots = list(pool.map(_pilot_job, enumerate(files), chunksize=_chunksize(len(files))))
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # the first bad source ends the build
+                raise
+            clock.lap(f"{len(pilots)} pilot graph(s) read, checked and written")
+            _refuse_repeats((p.slug, p.city, p.year, p.source) for p in pilots)
+            parts, problems = [p.part for p in pilots], [p.problem for p in pilots]
+            vocab = _vocab_triples(base)
+            parts.append(publish.write_part(vocab, f"{base}{VOCAB_GRAPH}", parts_dir, "vocab"))
+            if validate:
+                from pilotkg.graph.gate import Gate
+
+                problems.append(Gate.for_pilots(vocab).check(f"{base}{VOCAB_GRAPH}", vocab))
+            batches = enumerate(_link_batches(pilots, base))
+            checked = _bounded_map(pool, _links_job, batches)
+            problems += [problem for problem, _ in checked]
+            if checked:
+                parts.append(publish.merge_parts([part for _, part in checked], parts_dir, "similarity"))
+            clock.lap(f"{sum(part.triples for _, part in checked) // 7} similarity pair(s) linked, checked, written")
+        reports = [p for p in problems if p]
+        if reports:
+            raise BuildError("the graph does not conform to the shapes; nothing was published\n" + "\n".join(reports))
+        report = report_of_sections([p.report for p in pilots])
+        nquads = publish.write_nquads(parts, staging)
+        with ThreadPoolExecutor(1) as loader:  # the store loads while the other dumps are written
+            store = loader.submit(publish.write_store, nquads, staging / "store")
+            files_out, counts = publish.write_dumps(parts, nquads, staging)
+            clock.lap(f"dumps written ({counts.triples} triples)")
+            store.result()
+            clock.lap("store loaded")
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
-        files.append(staging / "discrepancies.md")
-        issued = max((p.notice.issued for p in plans), default=None)
-        void = void_graph(quads, triples, [f for f in files if f.suffix != ".md"], base,
+        files_out.append(staging / "discrepancies.md")
+        issued = max((p.issued for p in pilots), default=None)
+        void = void_graph(counts, [f for f in files_out if f.suffix != ".md"], base,
                           issued.isoformat() if isinstance(issued, dt.date) else None)
         publish.write_graph(void, staging / "void.ttl")
-        files.append(staging / "void.ttl")
-        files.append(publish.sha256sums(files, staging))
-        publish.write_store(quads, staging / "store")
+        files_out.append(staging / "void.ttl")
+        files_out.append(publish.sha256sums(files_out, staging))
+        shutil.rmtree(parts_dir)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildResult(out, plans, len(triples), report, [out / f.name for f in files])
+    return BuildResult(out, pilots, counts.triples, report, sorted(out / f.name for f in files_out))
+
+
+class _Clock:
+    """Logs how long each step of a build took (``pilotkg -v build``, and the scale benchmark)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        LOG.info("%s in %.2f s", what, now - self.last)
+        self.last = now
+
+
+def _vocab_triples(base: str) -> list[ox.Triple]:
+    from pilotkg.graph.vocab import vocab_graph
+
+    return publish.ox_triples(vocab_graph(base))
+
+
+def _link_batches(pilots: Sequence[BuiltPilot], base: str) -> Iterator[bytes]:
+    """The similarity links of every pilot's tasks and measures as N-Triples, ``LINK_BATCH`` pairs
+    (seven triples each) a batch: the main process never holds them all."""
+    tasks = [item for p in pilots for item in p.task_items]
+    measures = [item for p in pilots for item in p.measure_items]
+    batch: list[ox.Triple] = []
+    for s, p, o in items_link_triples(tasks, measures, base):
+        batch.append(ox.Triple(publish.to_ox(s), publish.to_ox(p), publish.to_ox(o)))
+        if len(batch) == 7 * LINK_BATCH:
+            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+            batch = []
+    if batch:
+        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+
+
+def _bounded_map(pool: Executor, fn: Callable, jobs: Iterable, window: int = 4) -> list:
+    """``pool.map`` that submits a job only when fewer than ``window`` per worker are pending, so a
+    generator of large jobs is not drawn into memory at once; results in order."""
+    pending: deque[Future] = deque()
+    results = []
+    limit = window * (os.cpu_count() or 1)
+    for job in jobs:
+        pending.append(pool.submit(fn, job))
+        if len(pending) >= limit:
+            results.append(pending.popleft().result())
+    results += [future.result() for future in pending]
+    return results
 
 
 def _swap(staging: Path, out: Path) -> None:

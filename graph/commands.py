@@ -49,8 +49,8 @@ def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool, no_valid
         _fail(str(exc))
     if not quiet:
         click.echo(result.report)
-    tasks = sum(len(p.tasks()) for p in result.plans)
-    click.echo(f"built {len(result.plans)} pilot(s), {tasks} tasks, {result.triples} triples into {out}/ "
+    tasks = sum(p.tasks for p in result.pilots)
+    click.echo(f"built {len(result.pilots)} pilot(s), {tasks} tasks, {result.triples} triples into {out}/ "
                f"in {time.perf_counter() - started:.2f} s", err=True)
 
 

@@ -1,16 +1,28 @@
-"""Write the dumps, VoID/DCAT description, checksums and the Oxigraph store into a folder.
+"""Write the dumps, checksums and the Oxigraph store of a build, streaming from sorted part files.
 
-Every dump is written by pyoxigraph's serialisers from one sorted list of quads, so the same
-graph always gives the same bytes.
+A build writes each named graph once, as a *part*: its N-Triples lines sorted bytewise (``.nt``)
+and the same lines with the graph name (``.nq``). Everything published is made from the parts
+without holding the graph in memory: the N-Quads dump is the parts one after another (in order
+of graph IRI), the N-Triples dump their merge with duplicates dropped, Turtle, TriG and JSON-LD
+are pyoxigraph's serialisers fed by its parsers, and the store bulk-loads the N-Quads dump (in a
+thread of its own while the other dumps are written: pyoxigraph lets go of the GIL). Sorted parts
+make every dump byte-identical from run to run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Graph
 from rdflib.term import BNode, Literal, URIRef
 
 PREFIXES = {
@@ -29,16 +41,18 @@ PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "vann": "http://purl.org/vocab/vann/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "qb": "http://purl.org/linked-data/cube#",
 }
 
-# name, format, whether it carries named graphs
-DUMPS = (
+NT, NQ = "pilotkg.nt", "pilotkg.nq"
+# derived dumps: name, format, made from the N-Quads (named graphs) or the N-Triples (union) dump
+DERIVED = (
     ("pilotkg.ttl", ox.RdfFormat.TURTLE, False),
-    ("pilotkg.nt", ox.RdfFormat.N_TRIPLES, False),
     ("pilotkg.trig", ox.RdfFormat.TRIG, True),
-    ("pilotkg.nq", ox.RdfFormat.N_QUADS, True),
     ("pilotkg.jsonld", ox.RdfFormat.JSON_LD, True),
 )
+RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+MERGE_FAN_IN = 128  # open files a merge reads at once (a build may have thousands of parts)
 
 
 def to_ox(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
@@ -55,46 +69,127 @@ def to_ox(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.Blan
     raise TypeError(f"unexpected RDF term {term!r}")
 
 
-def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
-    """Every quad of the named graphs, in one canonical order (graph, then N-Triples order)."""
-    quads = []
-    for graph in dataset.graphs():
-        if not isinstance(graph.identifier, URIRef) or len(graph) == 0:
-            continue
-        name = ox.NamedNode(str(graph.identifier))
-        quads.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in graph)
-    quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-    return quads
+def ox_triples(graph: Iterable[tuple]) -> list[ox.Triple]:
+    """rdflib triples as pyoxigraph triples."""
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
 
 
-def graph_quads(graph: Graph, name: URIRef) -> list[ox.Quad]:
-    """One named graph's quads in canonical order (N-Triples order of subject, predicate, object)."""
-    node = ox.NamedNode(str(name))
-    quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), node) for s, p, o in graph]
-    quads.sort(key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
-    return quads
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One named graph, written: its name, its two files and how many triples it holds."""
+
+    graph: str
+    nt: Path
+    nq: Path
+    triples: int
 
 
-def triples_of(quads: list[ox.Quad]) -> list[ox.Triple]:
-    """The union of the graphs, each triple once, in the same canonical order."""
-    unique = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
-    return sorted(unique, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+def write_part(triples: list[ox.Triple], graph: str, folder: Path, stem: str) -> Part:
+    """Write ``triples`` as the part of graph ``graph``: sorted, each triple once."""
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    lines = sorted(set(data.splitlines(keepends=True)))
+    suffix = f" <{graph}> .\n".encode()
+    nt, nq = folder / f"{stem}.nt", folder / f"{stem}.nq"
+    nt.write_bytes(b"".join(lines))
+    nq.write_bytes(b"".join(line[:-3] + suffix for line in lines))  # N-Triples lines end with " .\n"
+    return Part(graph, nt, nq, len(lines))
 
 
-def write_dumps(quads: list[ox.Quad], out: Path) -> list[Path]:
-    triples = triples_of(quads)
-    written = []
-    for name, fmt, datasets in DUMPS:
+def merge_parts(parts: list[Part], folder: Path, stem: str) -> Part:
+    """Parts of one graph (written in batches) as one part."""
+    nt, nq = folder / f"{stem}.nt", folder / f"{stem}.nq"
+    counts = Counts()
+    merge_lines([part.nt for part in parts], nt, counts)
+    merge_lines([part.nq for part in parts], nq)
+    for part in parts:
+        part.nt.unlink()
+        part.nq.unlink()
+    return Part(parts[0].graph, nt, nq, counts.triples)
+
+
+@dataclass(slots=True)
+class Counts:
+    """What VoID says of a build: counted while the union is merged."""
+
+    triples: int = 0
+    subjects: int = 0
+    properties: set[bytes] = field(default_factory=set)
+    classes: Counter[str] = field(default_factory=Counter)
+    graphs: dict[str, int] = field(default_factory=dict)
+
+
+def write_nquads(parts: list[Part], out: Path) -> Path:
+    """The N-Quads dump: the parts one after another, in order of graph IRI."""
+    nq = out / NQ
+    with nq.open("wb") as target:
+        for part in sorted(parts, key=lambda part: part.graph):
+            with part.nq.open("rb") as source:
+                shutil.copyfileobj(source, target, 1 << 20)
+    return nq
+
+
+def write_dumps(parts: list[Part], nq: Path, out: Path) -> tuple[list[Path], Counts]:
+    """The other four dumps of ``parts`` (whose N-Quads dump is ``nq``), and the counts of the union."""
+    counts = Counts(graphs={part.graph: part.triples for part in parts})
+    nt = out / NT
+    merge_lines([part.nt for part in sorted(parts, key=lambda part: part.graph)], nt, counts)
+    written = [nq, nt]
+    for name, fmt, datasets in DERIVED:
+        source, source_format = (nq, ox.RdfFormat.N_QUADS) if datasets else (nt, ox.RdfFormat.N_TRIPLES)
         path = out / name
-        ox.serialize(quads if datasets else triples, str(path), fmt,
+        ox.serialize(ox.parse(path=source, format=source_format), path, fmt,
                      prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
         written.append(path)
-    return written
+    return sorted(written), counts
 
 
-def write_store(quads: list[ox.Quad], path: Path) -> None:
+def merge_lines(paths: list[Path], target: Path, counts: Counts | None = None) -> None:
+    """Merge sorted line files into ``target``, each line once; in rounds of ``MERGE_FAN_IN`` files."""
+    paths = list(paths)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".merge-") as tmp:
+        round_ = 0
+        while len(paths) > MERGE_FAN_IN:
+            merged = []
+            for i in range(0, len(paths), MERGE_FAN_IN):
+                step = Path(tmp) / f"{round_}-{i}.nt"
+                _merge(paths[i: i + MERGE_FAN_IN], step, None)
+                merged.append(step)
+            paths, round_ = merged, round_ + 1
+        _merge(paths, target, counts)
+
+
+def _merge(paths: list[Path], target: Path, counts: Counts | None) -> None:
+    with ExitStack() as stack, target.open("wb") as out:
+        files = [stack.enter_context(path.open("rb", buffering=1 << 16)) for path in paths]
+        lines = _unique(heapq.merge(*files))
+        if counts is None:
+            out.writelines(lines)
+            return
+        subject = b""
+        for line in lines:
+            out.write(line)
+            s, p, rest = line.split(b" ", 2)  # IRIs hold no spaces and the graph has no blank nodes
+            counts.triples += 1
+            if s != subject:  # sorted lines: one subject's triples are together
+                counts.subjects += 1
+                subject = s
+            counts.properties.add(p)
+            if p == RDF_TYPE:
+                counts.classes[rest[1:-4].decode()] += 1  # "<class> .\n"
+
+
+def _unique(lines: Iterator[bytes]) -> Iterator[bytes]:
+    last = None
+    for line in lines:
+        if line != last:
+            yield line
+            last = line
+
+
+def write_store(nquads: Path, path: Path) -> None:
+    """The on-disk Oxigraph store the server opens, bulk-loaded from the N-Quads dump."""
     store = ox.Store(str(path))
-    store.bulk_extend(quads)
+    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
     store.optimize()
     store.flush()
     del store
@@ -102,16 +197,18 @@ def write_store(quads: list[ox.Quad], path: Path) -> None:
 
 def write_graph(graph: Graph, path: Path) -> None:
     """A small rdflib graph (VoID) through the same canonical writer."""
-    triples = sorted((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph),
-                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    triples = sorted(ox_triples(graph), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     ox.serialize(triples, str(path), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def sha256sums(paths: list[Path], out: Path) -> Path:
     lines = []
     for path in sorted(paths):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        lines.append(f"{digest}  {path.name}\n")
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda f=f: f.read(1 << 20), b""):
+                digest.update(block)
+        lines.append(f"{digest.hexdigest()}  {path.name}\n")
     target = out / "SHA256SUMS"
     target.write_text("".join(lines), encoding="utf-8")
     return target

@@ -14,18 +14,26 @@ SECTIONS = (
 
 def discrepancy_report(plans: list[Plan]) -> str:
     """Markdown, one section per plan; stable order so that builds stay byte-identical."""
-    out = ["# Discrepancy report", ""]
-    for plan in plans:
-        out += [f"## {plan.slug}: {plan.title.text} ({plan.source.name})", ""]
-        if not plan.findings:
-            out += ["No discrepancies.", ""]
-        for kind, heading in SECTIONS:
-            findings = [f for f in plan.findings if f.kind == kind]
-            if not findings:
-                continue
-            out += [f"### {heading} ({len(findings)})", ""]
-            for finding in findings:
-                out.append(f"- **{finding.subject}**: {finding.message}")
-                out += [f"    - {line}" for line in finding.details]
-            out.append("")
+    return report_of_sections([plan_section(plan) for plan in plans])
+
+
+def report_of_sections(sections: list[str]) -> str:
+    """The report from the plans' sections (a build writes each section where it reads the plan)."""
+    return "\n".join(["# Discrepancy report", "", *sections])
+
+
+def plan_section(plan: Plan) -> str:
+    """One plan's part of the report."""
+    out = [f"## {plan.slug}: {plan.title.text} ({plan.source.name})", ""]
+    if not plan.findings:
+        out += ["No discrepancies.", ""]
+    for kind, heading in SECTIONS:
+        findings = [f for f in plan.findings if f.kind == kind]
+        if not findings:
+            continue
+        out += [f"### {heading} ({len(findings)})", ""]
+        for finding in findings:
+            out.append(f"- **{finding.subject}**: {finding.message}")
+            out += [f"    - {line}" for line in finding.details]
+        out.append("")
     return "\n".join(out)

@@ -282,8 +282,16 @@ def similarity_triples(plans: Sequence[Plan], base: str, threshold: float = DEFA
                        n: int = DEFAULT_NGRAM, min_measure_length: int = MIN_MEASURE_LENGTH,
                        max_links: int | None = MAX_LINKS) -> Iterator[Triple]:
     """The triples of ``similarity_graph``, streamed: tasks first, then measures."""
-    yield from link_triples(task_items(plans, base), base, threshold, n, max_links)
-    yield from link_triples(measure_items(plans, base, min_measure_length), base, threshold, n, max_links)
+    yield from items_link_triples(task_items(plans, base), measure_items(plans, base, min_measure_length), base,
+                                  threshold, n, max_links)
+
+
+def items_link_triples(tasks: Sequence[Item], measures: Sequence[Item], base: str,
+                       threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
+                       max_links: int | None = MAX_LINKS) -> Iterator[Triple]:
+    """``similarity_triples`` from the items alone (a build keeps these, not the plans)."""
+    yield from link_triples(tasks, base, threshold, n, max_links)
+    yield from link_triples(measures, base, threshold, n, max_links)
 
 
 def score_literal(score: float) -> Literal:

@@ -26,7 +26,8 @@ from pilotkg.paths import SHAPES_DIR
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-__all__ = ["SHAPES_DIR", "ValidationResult", "Violation", "load_shapes", "union_graph", "validate"]
+__all__ = ["SHAPES_DIR", "ValidationResult", "Violation", "load_shapes", "split_shapes", "to_oxigraph", "union_graph",
+           "validate"]
 
 
 @dataclass(frozen=True)
@@ -123,10 +124,10 @@ def validate(
     graph = union_graph(data)
     if ont_graph is not None:
         graph = graph + ont_graph  # a new graph: the caller's data is never modified
-    core_shapes, sparql_shapes = _split_shapes(shapes_graph)
+    core_shapes, sparql_shapes = split_shapes(shapes_graph)
     conforms = True
     violations: list[Violation] = []
-    for engine_data, engine_shapes in ((graph, core_shapes), (_to_oxigraph(graph), sparql_shapes)):
+    for engine_data, engine_shapes in ((graph, core_shapes), (to_oxigraph(graph), sparql_shapes)):
         ok, report, _text = pyshacl.validate(
             engine_data,
             shacl_graph=engine_shapes,
@@ -146,7 +147,7 @@ def validate(
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
 
 
-def _split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
+def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
     """Two copies of the shapes graph: one where only the shapes without ``sh:sparql`` have targets,
     one where only the shapes with ``sh:sparql`` have. See :func:`validate` for why.
 
@@ -166,7 +167,7 @@ def _split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
     return core_graph, sparql_graph
 
 
-def _to_oxigraph(graph: Graph) -> ox.Store:
+def to_oxigraph(graph: Graph) -> ox.Store:
     """An in-memory Oxigraph copy of ``graph`` (default graph only)."""
     store = ox.Store()
     store.bulk_extend(ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph)

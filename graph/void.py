@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, VOID
+
+from pilotkg.graph.publish import Counts
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 MEDIA_TYPES = {
@@ -17,15 +17,13 @@ MEDIA_TYPES = {
     ".nq": "application/n-quads",
     ".jsonld": "application/ld+json",
 }
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _count(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
-def void_graph(quads: list[ox.Quad], triples: list[ox.Triple], dumps: list[Path], base: str,
-               issued: str | None) -> Graph:
+def void_graph(counts: Counts, dumps: list[Path], base: str, issued: str | None) -> Graph:
     """Counts per dataset, per named graph and per class; one DCAT distribution per dump."""
     g = Graph()
     dataset = URIRef(f"{base}dataset")
@@ -42,18 +40,17 @@ def void_graph(quads: list[ox.Quad], triples: list[ox.Triple], dumps: list[Path]
     g.add((dataset, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
     g.add((dataset, VOID.vocabulary, URIRef("https://w3id.org/pilotkg/ontology#")))
-    g.add((dataset, VOID.triples, _count(len(triples))))
-    g.add((dataset, VOID.distinctSubjects, _count(len({t.subject for t in triples}))))
-    g.add((dataset, VOID.properties, _count(len({t.predicate for t in triples}))))
-    classes = Counter(t.object.value for t in triples if t.predicate.value == RDF_TYPE)
+    g.add((dataset, VOID.triples, _count(counts.triples)))
+    g.add((dataset, VOID.distinctSubjects, _count(counts.subjects)))
+    g.add((dataset, VOID.properties, _count(len(counts.properties))))
+    classes = counts.classes
     g.add((dataset, VOID.classes, _count(len(classes))))
     for cls, n in sorted(classes.items()):
         part = URIRef(f"{base}dataset/class/{cls.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")
         g.add((dataset, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, _count(n)))
-    per_graph = Counter(q.graph_name.value for q in quads)
-    for name, n in sorted(per_graph.items()):
+    for name, n in sorted(counts.graphs.items()):
         subset = URIRef(f"{base}dataset/graph/{name.rstrip('/').rsplit('/', 1)[-1]}")
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))

@@ -14,3 +14,7 @@ class LoadError(Exception):
         self.line = line
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[type[LoadError], tuple[str, str, int | None]]:
+        # Raised in a build worker process, it is pickled back to the parent with its parts.
+        return type(self), (self.path, self.problem, self.line)

@@ -52,15 +52,18 @@ def test_similarity_with_a_score_above_one_is_refused(dataset):
 
 def test_the_build_gate_checks_the_links_on_their_own():
     """The build validates graph by graph; a one-way link in the similarity graph is caught there."""
-    from rdflib import Graph
+    import pyoxigraph as ox
 
-    from pilotkg.graph.build import _Gate
+    from pilotkg.graph.gate import Gate, link_types
+    from pilotkg.graph.publish import ox_triples
     from pilotkg.graph.vocab import vocab_graph
 
-    vocab = vocab_graph("https://w3id.org/pilotkg/")
-    gate = _Gate(vocab)
-    assert gate.check(URIRef("https://w3id.org/pilotkg/graph/vocab"), vocab) is None
-    links = Graph()
-    links.add((URIRef(f"{TASK}1-1"), PILOT.similarTo, URIRef(f"{TASK}1-2")))
-    report = gate.check(URIRef("https://w3id.org/pilotkg/graph/similarity"), links)
-    assert report is not None and "must go both ways" in report and "links tasks or measures" not in report
+    vocab = ox_triples(vocab_graph("https://w3id.org/pilotkg/"))
+    assert Gate.for_pilots(vocab).check("https://w3id.org/pilotkg/graph/vocab", vocab) is None
+    links = [ox.Triple(ox.NamedNode(f"{TASK}1-1"), ox.NamedNode(str(PILOT.similarTo)), ox.NamedNode(f"{TASK}1-2"))]
+    gate = Gate.for_links()
+    assert gate.check("https://w3id.org/pilotkg/graph/similarity", links + link_types(links)) is not None
+    report = gate.check("https://w3id.org/pilotkg/graph/similarity", links + link_types(links))
+    assert "must go both ways" in report and "links tasks or measures" not in report
+    both = [*links, ox.Triple(links[0].object, links[0].predicate, links[0].subject)]
+    assert gate.check("https://w3id.org/pilotkg/graph/similarity", both + link_types(both)) is None

@@ -1,0 +1,162 @@
+"""The build's SHACL gate: every graph of a build is checked on its own, on fast engines.
+
+pyshacl (graph/validate.py) is the reference engine: its reports carry each rule's ``sh:message``
+and are what a person reads. It is also slow, ~0.6 s for one pilot's core shapes, which made
+validation most of a build's time. So the gate runs
+
+- the **core** shapes on rudof (pyrudof, a SHACL engine in Rust; ~0.1 s a pilot), and
+- the **SPARQL-based** constraints as Oxigraph queries, once per focus node with ``$this``
+  pre-bound (Oxigraph's ``substitutions``), which is how SHACL-SPARQL defines them — at a tenth
+  of pyshacl's cost, which re-checks the query text for every focus node (rudof's own SPARQL
+  constraints refuse graphs that conform),
+
+and when either refuses a graph, validates it again with pyshacl to write the report. The gate
+is held to the same rules as pyshacl by tests/test_shapes.py: every broken graph of its cases is
+refused by the gate too. Should the gate refuse a graph pyshacl accepts, it says so and fails
+closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import pyrudof
+from rdflib import Graph, Namespace, URIRef
+
+from pilotkg.graph.validate import load_shapes, split_shapes, validate
+
+__all__ = ["Gate", "SparqlRule", "link_types", "shapes_about", "sparql_rules"]
+
+PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
+    """The shapes that target ``cls`` or the subjects of ``prop``, with everything they hold."""
+    roots = set(shapes.subjects(SH.targetClass, cls)) | set(shapes.subjects(SH.targetSubjectsOf, prop))
+    roots |= set(shapes.objects(None, SH.prefixes))  # prefix declarations the SPARQL rules use
+    selected, todo = Graph(), list(roots)
+    seen: set = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            selected.add((node, p, o))
+            if not isinstance(o, URIRef) or o in roots:
+                todo.append(o)
+    return selected
+
+
+@dataclass(frozen=True, slots=True)
+class SparqlRule:
+    """One SPARQL-based constraint: its SELECT (with its prefixes) and the focus nodes' query."""
+
+    shape: str
+    select: str
+    targets: str
+
+
+def sparql_rules(shapes: Graph) -> list[SparqlRule]:
+    """The SPARQL-based constraints of ``shapes``; a feature the gate does not run is an error here,
+    never a rule silently skipped."""
+    rules = []
+    for shape in sorted(set(shapes.subjects(SH.sparql, None))):
+        if (shape, SH.deactivated, None) in shapes:
+            raise ValueError(f"{shape}: sh:deactivated is not supported by the build gate")
+        classes = list(shapes.objects(shape, SH.targetClass))
+        subjects_of = list(shapes.objects(shape, SH.targetSubjectsOf))
+        if len(classes) + len(subjects_of) != 1 or set(shapes.predicates(shape, None)) & {
+                SH.targetNode, SH.targetObjectsOf, SH.target, SH.path}:
+            raise ValueError(f"{shape}: the build gate runs SPARQL constraints of node shapes with one "
+                             "sh:targetClass or sh:targetSubjectsOf")
+        targets = (f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDF_SUBCLASS}>* <{classes[0]}> }}" if classes
+                   else f"SELECT DISTINCT ?this WHERE {{ ?this <{subjects_of[0]}> ?any }}")
+        for constraint in shapes.objects(shape, SH.sparql):
+            select = shapes.value(constraint, SH.select)
+            if select is None or (constraint, SH.deactivated, None) in shapes:
+                raise ValueError(f"{shape}: the build gate runs active sh:select constraints only")
+            prefixes = [f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
+                        for ontology in shapes.objects(constraint, SH.prefixes)
+                        for d in shapes.objects(ontology, SH.declare)]
+            rules.append(SparqlRule(str(shape), "\n".join([*sorted(prefixes), str(select)]), targets))
+    return rules
+
+
+RDF_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+THIS = ox.Variable("this")
+
+
+class Gate:
+    """Checks one graph at a time against ``shapes``, with ``context`` beside it.
+
+    ``context`` is what the graph points at but does not hold (the vocabulary graph: classes,
+    concept schemes, agencies); it is part of the data the shapes see.
+    """
+
+    def __init__(self, shapes: Graph, context: list[ox.Triple]) -> None:
+        self.shapes = shapes
+        core, sparql = split_shapes(shapes)
+        self.sparql_rules = sparql_rules(sparql)
+        self.context = context
+        self.context_nt = ox.serialize(context, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        self.rudof.read_shacl(core.serialize(format="turtle"))
+
+    @classmethod
+    def for_pilots(cls, context: list[ox.Triple]) -> Gate:
+        """Every shape: a pilot's graph (or the vocabulary) is checked against the whole model."""
+        return cls(load_shapes(), context)
+
+    @classmethod
+    def for_links(cls) -> Gate:
+        """The shapes about similarity links only, which need nothing beside the links but the types
+        of what they join (see :func:`link_types`): the tasks are checked in their pilots' graphs."""
+        return cls(shapes_about(load_shapes(), PILOT.Similarity, PILOT.similarTo), [])
+
+    def check(self, name: str, triples: list[ox.Triple]) -> str | None:
+        """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
+        data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        self.rudof.reset_data()
+        self.rudof.read_data(self.context_nt + data_nt, format=pyrudof.RDFFormat.NTriples,
+                             reader_mode=pyrudof.ReaderMode.Strict)
+        core = self.rudof.validate_shacl()
+        if core.conforms and self._sparql_conforms(triples):
+            return None
+        return self._report(name, data_nt, core)
+
+    def _sparql_conforms(self, triples: list[ox.Triple]) -> bool:
+        if not self.sparql_rules:
+            return True
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in (*self.context, *triples))
+        for rule in self.sparql_rules:
+            for (focus,) in store.query(rule.targets):
+                if next(iter(store.query(rule.select, substitutions={THIS: focus})), None) is not None:
+                    return False
+        return True
+
+    def _report(self, name: str, data_nt: str, core: pyrudof.ShaclValidationReport) -> str:
+        """pyshacl's report on a graph the gate refused (slow, and only on bad input)."""
+        graph = Graph()
+        graph.parse(data=self.context_nt + data_nt, format="nt")
+        result = validate(graph, shapes=self.shapes)
+        if result.conforms:  # rudof refused what pyshacl accepts: fail closed, and say so
+            found = sorted({f"{e.focus_node} ({e.constraint_component})" for e in core})
+            return (f"graph <{name}>: the build gate refuses what pyshacl accepts (rudof: "
+                    + ("; ".join(found[:5]) or "no core violation") + "); a gate rule needs mending")
+        return f"graph <{name}>:\n{result.report_text()}"
+
+
+def link_types(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """The class of every task or measure a link graph joins (their IRIs say which), so that the
+    link shapes' ``sh:class`` checks see them without the pilots' graphs."""
+    similar = str(PILOT.similarTo)
+    nodes = {t.subject for t in triples if t.predicate.value == similar}
+    nodes |= {t.object for t in triples if t.predicate.value == similar}
+    task, measure = ox.NamedNode(str(PILOT.Task)), ox.NamedNode(str(PILOT.Measure))
+    return [ox.Triple(n, RDF_TYPE, measure if "/measure/" in n.value else task)
+            for n in sorted(nodes, key=lambda n: n.value)]
