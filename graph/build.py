@@ -278,7 +278,7 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
 
 
 class _Clock:
-    """Logs how long each step of a build took (``pilotkg -v build``, and the scale benchmark)."""
+    """Logs how long each step of a build took (``pilotkg build -v``, and the scale benchmark)."""
 
     def __init__(self) -> None:
         self.last = time.perf_counter()

@@ -7,6 +7,7 @@ conform, query error), 2 bad usage (click's own), 3 nothing built yet.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -40,8 +41,11 @@ def _fail(message: str, code: int = EXIT_DATA) -> None:
 @base_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the discrepancy report.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL gate (for benchmarks; never for publishing).")
-def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool, no_validate: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Print how long each step took.")
+def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool, no_validate: bool, verbose: bool) -> None:
     """Build, validate and publish the graph from SOURCES (files or folders; default data/sources)."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
     started = time.perf_counter()
     try:
         result = run_build(sources or (SOURCES_DIR,), out, base, validate=not no_validate)
