@@ -37,7 +37,7 @@ from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.model import Plan
 from pilotkg.loaders.plan_csv import is_meta_file, load_plan_csv
 from pilotkg.loaders.plan_text import load_plan_text
-from pilotkg.loaders.to_rdf import plan_graph
+from pilotkg.loaders.to_rdf import plan_graph, plan_triples
 from pilotkg.loaders.vocabulary import DEFAULT_BASE, Vocabulary
 
 # Which loader reads which source; a CSV plan's metadata file (*.meta.toml) is read by its loader.
@@ -167,7 +167,7 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     base = str(_WORKER["base"])
     plan = load_plan(path, _WORKER["vocabulary"])  # type: ignore[arg-type]
     name = f"{base}graph/{plan.slug}"
-    triples = publish.ox_triples(plan_graph(plan, base))
+    triples = publish.ox_triples(plan_triples(plan, base))
     gate = _WORKER["pilot_gate"]
     problem = gate.check(name, triples) if gate is not None else None  # type: ignore[attr-defined]
     part = publish.write_part(triples, name, _WORKER["parts"], f"pilot-{index:06d}")  # type: ignore[arg-type]

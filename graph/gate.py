@@ -105,6 +105,10 @@ class Gate:
         self.context_nt = ox.serialize(context, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
         self.rudof.read_shacl(core.serialize(format="turtle"))
+        # The context is read once; each graph is staged on top of it and rolled back after.
+        if self.context_nt:
+            self.rudof.read_data(self.context_nt, format=pyrudof.RDFFormat.NTriples,
+                                 reader_mode=pyrudof.ReaderMode.Strict)
 
     @classmethod
     def for_pilots(cls, context: list[ox.Triple]) -> Gate:
@@ -120,13 +124,23 @@ class Gate:
     def check(self, name: str, triples: list[ox.Triple]) -> str | None:
         """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
         data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        self.rudof.reset_data()
-        self.rudof.read_data(self.context_nt + data_nt, format=pyrudof.RDFFormat.NTriples,
-                             reader_mode=pyrudof.ReaderMode.Strict)
-        core = self.rudof.validate_shacl()
+        core = self._core(data_nt)
         if core.conforms and self._sparql_conforms(triples):
             return None
         return self._report(name, data_nt, core)
+
+    def _core(self, data_nt: str) -> pyrudof.ShaclValidationReport:
+        read = {"format": pyrudof.RDFFormat.NTriples, "reader_mode": pyrudof.ReaderMode.Strict}
+        if not self.context_nt:  # nothing to stage on
+            self.rudof.reset_data()
+            self.rudof.read_data(data_nt, **read)
+            return self.rudof.validate_shacl()
+        self.rudof.begin_staging()
+        try:
+            self.rudof.read_data(data_nt, merge=True, **read)
+            return self.rudof.validate_shacl()
+        finally:
+            self.rudof.rollback_staging()
 
     def _sparql_conforms(self, triples: list[ox.Triple]) -> bool:
         if not self.sparql_rules:

@@ -70,8 +70,18 @@ def to_ox(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.Blan
 
 
 def ox_triples(graph: Iterable[tuple]) -> list[ox.Triple]:
-    """rdflib triples as pyoxigraph triples."""
-    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
+    """rdflib triples as pyoxigraph triples (each IRI converted once)."""
+    iris: dict[URIRef, ox.NamedNode] = {}
+
+    def term(t: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+        if type(t) is URIRef:
+            node = iris.get(t)
+            if node is None:
+                node = iris[t] = ox.NamedNode(t)
+            return node
+        return to_ox(t)
+
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
 
 
 @dataclass(frozen=True, slots=True)

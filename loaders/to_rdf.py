@@ -24,7 +24,7 @@ class _Writer:
     def __init__(self, plan: Plan, base: str) -> None:
         self.plan = plan
         self.base = base
-        self.graph = Graph()
+        self.triples: dict[tuple[URIRef, URIRef, URIRef | Literal], None] = {}  # an ordered set
         self.pilot = URIRef(f"{base}id/pilot/{plan.slug}")
         self.source = URIRef(f"{self.pilot}/source")
 
@@ -34,7 +34,7 @@ class _Writer:
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
         if isinstance(o, Literal) and not str(o):
             return  # a source that gives no value (e.g. a CSV plan without notice text) gets no triple
-        self.graph.add((s, p, o))
+        self.triples[(s, p, o)] = None
 
     def span(self, subject: URIRef, fragment: Fragment, prop: URIRef = PILOT.sourceSpan,
              name: str = "span") -> None:
@@ -51,14 +51,14 @@ class _Writer:
         self.add(position, OA.end, Literal(fragment.end, datatype=XSD.nonNegativeInteger))
         self.add(position, PILOT.exact, Literal(self.plan.source.text[fragment.start: fragment.end]))
 
-    def write(self) -> Graph:
+    def write(self) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
         self._source()
         self._pilot()
         self._notice()
         self._plan()
         for table in self.plan.tables:
             self._table(table)
-        return self.graph
+        return list(self.triples)
 
     def _source(self) -> None:
         src = self.plan.source
@@ -196,6 +196,14 @@ class _Writer:
             self.span(m, measure.text)
 
 
-def plan_graph(plan: Plan, base: str) -> Graph:
-    """The triples of ``plan``'s named graph."""
+def plan_triples(plan: Plan, base: str) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
+    """The triples of ``plan``'s named graph, each once (a build converts them without an rdflib
+    graph in between: adding to one cost a build more than writing the triples)."""
     return _Writer(plan, base).write()
+
+
+def plan_graph(plan: Plan, base: str) -> Graph:
+    """``plan``'s named graph as an rdflib graph."""
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in plan_triples(plan, base))
+    return graph
