@@ -1,7 +1,7 @@
 """Where the project's data files live.
 
 pilotkg is run from its repository (``make`` installs it editable into .venv), so data files —
-ontology, vocabularies, shapes, queries — are read from the repository root rather than copied
+ontology, vocabularies, shapes, queries, statistics — are read from the repository root rather than copied
 into the package.
 """
 
@@ -12,5 +12,6 @@ ONTOLOGY_DIR = ROOT / "ontology"
 VOCAB_DIR = ROOT / "vocab"
 SHAPES_DIR = ROOT / "shapes"
 QUERIES_DIR = ROOT / "queries"
+STATISTICS_DIR = ROOT / "statistics"
 SOURCES_DIR = ROOT / "data" / "sources"
 DIST_DIR = ROOT / "dist"

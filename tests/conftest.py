@@ -38,3 +38,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
     build([SOURCES_DIR], out)
     return out
+
+
+def load_with_statistics(dist: Path) -> object:
+    """A build's quads (``pilotkg.nq``) in an in-memory Oxigraph store, with the statistics graph
+    (graph/statistics.py) added when the build has none — until the build writes it itself."""
+    import pyoxigraph as ox
+
+    from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads
+    from pilotkg.loaders.vocabulary import DEFAULT_BASE
+
+    store = ox.Store()
+    store.bulk_load(path=str(dist / "pilotkg.nq"), format=ox.RdfFormat.N_QUADS)
+    graph = ox.NamedNode(DEFAULT_BASE + STATISTICS_GRAPH)
+    if next(store.quads_for_pattern(None, None, None, graph), None) is None:
+        store.extend(statistics_quads(store, DEFAULT_BASE))
+    return store
+
+
+@pytest.fixture(scope="session")
+def with_statistics():
+    """``load_with_statistics``: what the example queries and the statistics tests run on."""
+    return load_with_statistics
