@@ -62,8 +62,8 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def store(built: Path) -> ox.Store:
-    return ox.Store.read_only(str(built / "store"))
+def store(built: Path, with_statistics) -> ox.Store:
+    return with_statistics(built)
 
 
 @pytest.fixture(scope="module")
@@ -351,7 +351,7 @@ def test_comparisons_are_empty_with_one_pilot(store):
 
 
 @pytest.fixture(scope="module")
-def two_pilots(tmp_path_factory, source) -> ox.Store:
+def two_pilots(tmp_path_factory, source, with_statistics) -> ox.Store:
     """Wuhan plus a copy set in Chengdu in 2023 whose one 争取 (seek) measure reads 推动 (promote)."""
     from pilotkg.graph.build import build
 
@@ -367,9 +367,7 @@ def two_pilots(tmp_path_factory, source) -> ox.Store:
     (folder / "chengdu-2023.txt").write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("two-build") / "dist"
     build([WUHAN, folder / "chengdu-2023.txt"], out)
-    memory = ox.Store()
-    memory.bulk_load(path=str(out / "pilotkg.nq"), format=ox.RdfFormat.N_QUADS)
-    return memory
+    return with_statistics(out)
 
 
 @pytest.mark.slow
