@@ -18,12 +18,36 @@ ID = BASE + "id/"
 
 
 def build_store(source: Path, target: Path) -> None:
-    """Load a TriG file into a fresh on-disk Oxigraph store (in a child so the store is closed)."""
+    """Load a TriG file into a fresh on-disk Oxigraph store (in a child so the store is closed),
+    with the statistics a build adds (graph/statistics.py)."""
     code = (
         "import sys, pyoxigraph as ox\n"
         "s = ox.Store(sys.argv[2]); s.load(path=sys.argv[1], format=ox.RdfFormat.TRIG); s.flush()\n"
     )
     subprocess.run([sys.executable, "-c", code, str(source), str(target)], check=True)
+    add_statistics(target)
+
+
+def add_statistics(store: Path) -> None:
+    """Add the statistics graph to an on-disk store that has none (in a child, like build_store).
+
+    Hand-written fixture stores need it as a build's store has it. (Also used on stores written by
+    ``pilotkg.graph.build.build`` until the build adds the statistics itself; then it does nothing.)
+    """
+    code = (
+        "import sys, pyoxigraph as ox\n"
+        "from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads\n"
+        "s = ox.Store(sys.argv[1])\n"
+        "if not s.contains_named_graph(ox.NamedNode(sys.argv[2] + STATISTICS_GRAPH)):\n"
+        "    s.extend(statistics_quads(s, sys.argv[2])); s.flush()\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(store), BASE], check=True)
+
+
+@pytest.fixture(scope="session")
+def statistics_adder():
+    """``add_statistics``, for tests that build a store with ``pilotkg.graph.build.build``."""
+    return add_statistics
 
 
 @pytest.fixture(scope="session")
