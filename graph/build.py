@@ -31,7 +31,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from pilotkg.graph import publish
 from pilotkg.graph.report import report_of_sections
-from pilotkg.graph.similarity import Item, items_link_triples, measure_items, task_items
+from pilotkg.graph.similarity import MAX_LINKS, Item, link_lines, measure_items, task_items
 from pilotkg.graph.void import void_graph
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.model import Plan
@@ -300,14 +300,15 @@ def _link_batches(pilots: Sequence[BuiltPilot], base: str) -> Iterator[bytes]:
     (seven triples each) a batch: the main process never holds them all."""
     tasks = [item for p in pilots for item in p.task_items]
     measures = [item for p in pilots for item in p.measure_items]
-    batch: list[ox.Triple] = []
-    for s, p, o in items_link_triples(tasks, measures, base):
-        batch.append(ox.Triple(publish.to_ox(s), publish.to_ox(p), publish.to_ox(o)))
-        if len(batch) == 7 * LINK_BATCH:
-            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
-            batch = []
+    batch: list[bytes] = []
+    for items in (tasks, measures):
+        for pair in link_lines(items, base, max_links=MAX_LINKS):
+            batch.append(pair)
+            if len(batch) == LINK_BATCH:
+                yield b"".join(batch)
+                batch = []
     if batch:
-        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+        yield b"".join(batch)
 
 
 def _bounded_map(pool: Executor, fn: Callable, jobs: Iterable, window: int = 4) -> list:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from pilotkg.loaders.model import Plan
@@ -255,18 +256,40 @@ def method_label(threshold: float, n: int, max_links: int | None = None) -> str:
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
+def linked_pairs(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
+                 max_links: int | None = None) -> Iterator[tuple[URIRef, URIRef, URIRef, float]]:
+    """(a, b, similarity node, score) for each similar pair of ``items``, a before b."""
+    texts, keys = [item.text for item in items], [str(item.iri) for item in items]
+    for i, j, score in similar_pairs(texts, threshold, n, max_links, keys):
+        a, b = sorted((items[i].iri, items[j].iri))
+        if a == b:
+            continue
+        yield a, b, URIRef(f"{base}id/similarity/{hashlib.sha1(f'{a} {b}'.encode()).hexdigest()[:16]}"), score
+
+
+def link_lines(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
+               max_links: int | None = None) -> Iterator[bytes]:
+    """The triples of :func:`link_triples` as N-Triples lines, written directly: a build makes
+    millions of them, and rdflib terms cost more than the linking itself."""
+    method = str(ox.Literal(method_label(threshold, n, max_links)))
+    scores: dict[float, str] = {}
+    similar, between, score_p = (f"<{PILOT.similarTo}>", f"<{PILOT.between}>", f"<{PILOT.similarityScore}>")
+    kind = f"<{RDF.type}> <{PILOT.Similarity}>"
+    for a, b, node, score in linked_pairs(items, base, threshold, n, max_links):
+        if score not in scores:
+            scores[score] = str(ox.Literal(str(score_literal(score)), datatype=ox.NamedNode(str(XSD.decimal))))
+        yield (f"<{a}> {similar} <{b}> .\n<{b}> {similar} <{a}> .\n<{node}> {kind} .\n"
+               f"<{node}> {between} <{a}> .\n<{node}> {between} <{b}> .\n<{node}> {score_p} {scores[score]} .\n"
+               f"<{node}> <{PILOT.method}> {method} .\n").encode()
+
+
 def link_triples(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD,
                  n: int = DEFAULT_NGRAM, max_links: int | None = None) -> Iterator[Triple]:
     """The similarity triples among ``items``, seven a pair, streamed (a builder can add them to
     its own graph without a second copy in memory)."""
     method = Literal(method_label(threshold, n, max_links))
     scores: dict[float, Literal] = {}
-    texts, keys = [item.text for item in items], [str(item.iri) for item in items]
-    for i, j, score in similar_pairs(texts, threshold, n, max_links, keys):
-        a, b = sorted((items[i].iri, items[j].iri))
-        if a == b:
-            continue
-        node = URIRef(f"{base}id/similarity/{hashlib.sha1(f'{a} {b}'.encode()).hexdigest()[:16]}")
+    for a, b, node, score in linked_pairs(items, base, threshold, n, max_links):
         if score not in scores:
             scores[score] = score_literal(score)
         yield a, PILOT.similarTo, b

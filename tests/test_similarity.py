@@ -188,3 +188,14 @@ def test_output_is_deterministic(two_plans) -> None:
     first = similarity_graph(two_plans, BASE).serialize(format="nt").splitlines()
     second = similarity_graph(list(reversed(two_plans)), BASE).serialize(format="nt").splitlines()
     assert sorted(first) == sorted(second)
+
+
+def test_the_build_writes_the_same_links_as_n_triples(two_plans, linked: Graph) -> None:
+    """The build writes link lines directly; they must say exactly what the rdflib triples say."""
+    from pilotkg.graph.similarity import MAX_LINKS, link_lines, measure_items, task_items
+
+    lines = b"".join(line for items in (task_items(two_plans, BASE), measure_items(two_plans, BASE))
+                     for line in link_lines(items, BASE, max_links=MAX_LINKS))
+    written = Graph().parse(data=lines.decode(), format="nt")
+    assert len(written) == len(linked) > 0
+    assert set(written) == set(linked)
