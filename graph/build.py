@@ -250,17 +250,19 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
             if checked:
                 parts.append(publish.merge_parts([part for _, part in checked], parts_dir, "similarity"))
             clock.lap(f"{sum(part.triples for _, part in checked) // 7} similarity pair(s) linked, checked, written")
-        reports = [p for p in problems if p]
-        if reports:
-            raise BuildError("the graph does not conform to the shapes; nothing was published\n" + "\n".join(reports))
+            reports = [p for p in problems if p]
+            if reports:
+                raise BuildError("the graph does not conform to the shapes; nothing was published\n"
+                                 + "\n".join(reports))
+            nquads = publish.write_nquads(parts, staging)
+            with ThreadPoolExecutor(1) as loader:  # the store loads while the other dumps are written
+                store = loader.submit(publish.write_store, nquads, staging / "store")
+                files_out, counts = publish.write_dumps(parts, nquads, staging,
+                                                        None if isinstance(pool, _Inline) else pool)
+                clock.lap(f"dumps written ({counts.triples} triples)")
+                store.result()
+                clock.lap("store loaded")
         report = report_of_sections([p.report for p in pilots])
-        nquads = publish.write_nquads(parts, staging)
-        with ThreadPoolExecutor(1) as loader:  # the store loads while the other dumps are written
-            store = loader.submit(publish.write_store, nquads, staging / "store")
-            files_out, counts = publish.write_dumps(parts, nquads, staging)
-            clock.lap(f"dumps written ({counts.triples} triples)")
-            store.result()
-            clock.lap("store loaded")
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
         files_out.append(staging / "discrepancies.md")
         issued = max((p.issued for p in pilots), default=None)

@@ -16,7 +16,8 @@ import heapq
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,19 +139,35 @@ def write_nquads(parts: list[Part], out: Path) -> Path:
     return nq
 
 
-def write_dumps(parts: list[Part], nq: Path, out: Path) -> tuple[list[Path], Counts]:
-    """The other four dumps of ``parts`` (whose N-Quads dump is ``nq``), and the counts of the union."""
+def write_dumps(parts: list[Part], nq: Path, out: Path, pool: Executor | None = None) -> tuple[list[Path], Counts]:
+    """The other four dumps of ``parts`` (whose N-Quads dump is ``nq``), and the counts of the union.
+
+    With a process ``pool``, TriG and JSON-LD are written by its workers while this process merges
+    the N-Triples dump, and Turtle once that is done: each serialiser is a whole core's work.
+    """
     counts = Counts(graphs={part.graph: part.triples for part in parts})
     nt = out / NT
+    jobs = [_run(pool, write_derived, nq, out / name) for name, _, datasets in DERIVED if datasets]
     merge_lines([part.nt for part in sorted(parts, key=lambda part: part.graph)], nt, counts)
-    written = [nq, nt]
-    for name, fmt, datasets in DERIVED:
-        source, source_format = (nq, ox.RdfFormat.N_QUADS) if datasets else (nt, ox.RdfFormat.N_TRIPLES)
-        path = out / name
-        ox.serialize(ox.parse(path=source, format=source_format), path, fmt,
-                     prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
-        written.append(path)
-    return sorted(written), counts
+    jobs += [_run(pool, write_derived, nt, out / name) for name, _, datasets in DERIVED if not datasets]
+    return sorted([nq, nt, *(job.result() for job in jobs)]), counts
+
+
+def write_derived(source: Path, target: Path) -> Path:
+    """``target`` (in the format of its name) from the N-Quads or N-Triples dump ``source``, streamed."""
+    source_format = ox.RdfFormat.N_QUADS if source.suffix == ".nq" else ox.RdfFormat.N_TRIPLES
+    fmt = next(fmt for name, fmt, _ in DERIVED if name == target.name)
+    ox.serialize(ox.parse(path=source, format=source_format), target, fmt,
+                 prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
+    return target
+
+
+def _run(pool: Executor | None, fn: Callable, *args: object) -> Future:
+    if pool is not None:
+        return pool.submit(fn, *args)
+    future: Future = Future()
+    future.set_result(fn(*args))
+    return future
 
 
 def merge_lines(paths: list[Path], target: Path, counts: Counts | None = None) -> None:
