@@ -46,6 +46,9 @@ SIMILARITY_GRAPH = "graph/similarity"
 VOCAB_GRAPH = "graph/vocab"
 LOG = logging.getLogger(__name__)
 LINK_BATCH = 5_000  # similarity pairs a worker checks at once (7 triples a pair)
+STATISTICS_BATCH = 40_000  # statistics triples a worker checks at once
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OBSERVATION = "http://purl.org/linked-data/cube#Observation"
 
 
 class BuildError(Exception):
@@ -254,14 +257,24 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
             if reports:
                 raise BuildError("the graph does not conform to the shapes; nothing was published\n"
                                  + "\n".join(reports))
-            nquads = publish.write_nquads(parts, staging)
-            with ThreadPoolExecutor(1) as loader:  # the store loads while the other dumps are written
-                store = loader.submit(publish.write_store, nquads, staging / "store")
-                files_out, counts = publish.write_dumps(parts, nquads, staging,
-                                                        None if isinstance(pool, _Inline) else pool)
-                clock.lap(f"dumps written ({counts.triples} triples)")
-                store.result()
-                clock.lap("store loaded")
+            # The statistics count what the other graphs hold, with SPARQL over the store: load
+            # it first, merging the other graphs' N-Triples meanwhile (pyoxigraph lets go of the GIL).
+            with ThreadPoolExecutor(1) as loader:
+                loading = loader.submit(publish.load_store, publish.write_nquads(parts, parts_dir / "base.nq"),
+                                        staging / "store")
+                publish.merge_lines([part.nt for part in parts], parts_dir / "base.nt")
+                store = loading.result()
+            clock.lap("store loaded")
+            statistics = _statistics(store, base, vocab, pool if validate else None, parts_dir)
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(statistics.graph))
+                              for t in ox.parse(path=statistics.nt, format=ox.RdfFormat.N_TRIPLES))
+            publish.close_store(store)
+            del store
+            clock.lap(f"statistics counted, checked and stored ({statistics.triples} triples)")
+            parts.append(statistics)
+            files_out, counts = publish.write_dumps(parts, staging, None if isinstance(pool, _Inline) else pool,
+                                                    merged=[parts_dir / "base.nt", statistics.nt])
+            clock.lap(f"dumps written ({counts.triples} triples)")
         report = report_of_sections([p.report for p in pilots])
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
         files_out.append(staging / "discrepancies.md")
@@ -277,6 +290,44 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BuildResult(out, pilots, counts.triples, report, sorted(out / f.name for f in files_out))
+
+
+def _statistics(store: ox.Store, base: str, vocab: list[ox.Triple], pool: Executor | None,
+                folder: Path) -> publish.Part:
+    """The statistics graph (graph/statistics.py), checked against its shapes, as a part.
+
+    Observations are checked in batches on the workers, each batch with every data set and
+    structure beside it (the observations point at them)."""
+    from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads
+
+    triples = [quad.triple for quad in statistics_quads(store, base)]
+    if pool is not None:
+        observations = {t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object.value == OBSERVATION}
+        structure = [t for t in triples if t.subject not in observations]
+        rows = [t for t in triples if t.subject in observations]  # sorted: an observation's triples are together
+        batches, start = [], 0
+        while start < len(rows):
+            end = min(start + STATISTICS_BATCH, len(rows))
+            while end < len(rows) and rows[end].subject == rows[end - 1].subject:
+                end += 1
+            batches.append(ox.serialize(structure + rows[start:end], format=ox.RdfFormat.N_TRIPLES))
+            start = end
+        if not batches:
+            batches.append(ox.serialize(structure, format=ox.RdfFormat.N_TRIPLES))
+        reports = [r for r in _bounded_map(pool, _statistics_job, batches) if r]
+        if reports:
+            raise BuildError("the statistics graph does not conform to the shapes; nothing was published\n"
+                             + "\n".join(reports))
+    return publish.write_part(triples, f"{base}{STATISTICS_GRAPH}", folder, "statistics")
+
+
+def _statistics_job(batch: bytes) -> str | None:
+    from pilotkg.graph.gate import Gate, range_types
+
+    triples = list(ox.parse(batch, ox.RdfFormat.N_TRIPLES))
+    vocab = _WORKER["vocab"]
+    gate = Gate.for_derived(triples, vocab)  # type: ignore[arg-type]
+    return gate.check(f"{_WORKER['base']}graph/statistics", triples + range_types(triples, vocab))  # type: ignore[arg-type]
 
 
 class _Clock:

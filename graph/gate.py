@@ -18,6 +18,7 @@ closed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -26,16 +27,20 @@ from rdflib import Graph, Namespace, URIRef
 
 from pilotkg.graph.validate import load_shapes, split_shapes, validate
 
-__all__ = ["Gate", "SparqlRule", "link_types", "shapes_about", "sparql_rules"]
+__all__ = ["Gate", "SparqlRule", "link_types", "range_types", "shapes_about", "sparql_rules"]
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf, SH.target)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_RANGE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#range")
 
 
-def shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
-    """The shapes that target ``cls`` or the subjects of ``prop``, with everything they hold."""
-    roots = set(shapes.subjects(SH.targetClass, cls)) | set(shapes.subjects(SH.targetSubjectsOf, prop))
+def shapes_about(shapes: Graph, classes: Iterable[URIRef], props: Iterable[URIRef]) -> Graph:
+    """The shapes that target one of ``classes`` or the subjects of one of ``props``, with everything
+    they hold."""
+    roots = {s for c in classes for s in shapes.subjects(SH.targetClass, c)}
+    roots |= {s for p in props for s in shapes.subjects(SH.targetSubjectsOf, p)}
     roots |= set(shapes.objects(None, SH.prefixes))  # prefix declarations the SPARQL rules use
     selected, todo = Graph(), list(roots)
     seen: set = set()
@@ -45,8 +50,10 @@ def shapes_about(shapes: Graph, cls: URIRef, prop: URIRef) -> Graph:
             continue
         seen.add(node)
         for p, o in shapes.predicate_objects(node):
+            if node not in roots and p in TARGETS:
+                continue  # a shape reached through another applies where that one does, not to its own targets
             selected.add((node, p, o))
-            if not isinstance(o, URIRef) or o in roots:
+            if not isinstance(o, URIRef) or (o, None, None) in shapes:  # blank nodes, and named shapes
                 todo.append(o)
     return selected
 
@@ -119,7 +126,14 @@ class Gate:
     def for_links(cls) -> Gate:
         """The shapes about similarity links only, which need nothing beside the links but the types
         of what they join (see :func:`link_types`): the tasks are checked in their pilots' graphs."""
-        return cls(shapes_about(load_shapes(), PILOT.Similarity, PILOT.similarTo), [])
+        return cls(shapes_about(load_shapes(), [PILOT.Similarity], [PILOT.similarTo]), [])
+
+    @classmethod
+    def for_derived(cls, triples: list[ox.Triple], context: list[ox.Triple]) -> Gate:
+        """The shapes that target what ``triples`` hold (their classes, the subjects of their
+        predicates): for a graph derived from the others, such as the statistics."""
+        classes = {URIRef(t.object.value) for t in triples if t.predicate == RDF_TYPE}
+        return cls(shapes_about(load_shapes(), classes, {URIRef(t.predicate.value) for t in triples}), context)
 
     def check(self, name: str, triples: list[ox.Triple]) -> str | None:
         """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
@@ -163,6 +177,17 @@ class Gate:
             return (f"graph <{name}>: the build gate refuses what pyshacl accepts (rudof: "
                     + ("; ".join(found[:5]) or "no core violation") + "); a gate rule needs mending")
         return f"graph <{name}>:\n{result.report_text()}"
+
+
+def range_types(triples: list[ox.Triple], context: list[ox.Triple]) -> list[ox.Triple]:
+    """The class of each IRI ``triples`` point at, from the ontology's ``rdfs:range`` in ``context``
+    (what RDFS entails), for nodes the context does not type: a derived graph refers to pilots
+    and task groups whose own graphs were checked already."""
+    ranges = {t.subject: t.object for t in context if t.predicate == RDFS_RANGE and isinstance(t.object, ox.NamedNode)}
+    typed = {t.subject for t in context if t.predicate == RDF_TYPE}
+    found = {ox.Triple(t.object, RDF_TYPE, ranges[t.predicate]) for t in triples
+             if t.predicate in ranges and isinstance(t.object, ox.NamedNode) and t.object not in typed}
+    return sorted(found, key=str)
 
 
 def link_types(triples: list[ox.Triple]) -> list[ox.Triple]:

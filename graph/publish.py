@@ -4,8 +4,7 @@ A build writes each named graph once, as a *part*: its N-Triples lines sorted by
 and the same lines with the graph name (``.nq``). Everything published is made from the parts
 without holding the graph in memory: the N-Quads dump is the parts one after another (in order
 of graph IRI), the N-Triples dump their merge with duplicates dropped, Turtle, TriG and JSON-LD
-are pyoxigraph's serialisers fed by its parsers, and the store bulk-loads the N-Quads dump (in a
-thread of its own while the other dumps are written: pyoxigraph lets go of the GIL). Sorted parts
+are pyoxigraph's serialisers fed by its parsers, and the store bulk-loads N-Quads. Sorted parts
 make every dump byte-identical from run to run.
 """
 
@@ -129,26 +128,28 @@ class Counts:
     graphs: dict[str, int] = field(default_factory=dict)
 
 
-def write_nquads(parts: list[Part], out: Path) -> Path:
-    """The N-Quads dump: the parts one after another, in order of graph IRI."""
-    nq = out / NQ
-    with nq.open("wb") as target:
+def write_nquads(parts: list[Part], target: Path) -> Path:
+    """N-Quads: the parts one after another, in order of graph IRI."""
+    with target.open("wb") as out:
         for part in sorted(parts, key=lambda part: part.graph):
             with part.nq.open("rb") as source:
-                shutil.copyfileobj(source, target, 1 << 20)
-    return nq
+                shutil.copyfileobj(source, out, 1 << 20)
+    return target
 
 
-def write_dumps(parts: list[Part], nq: Path, out: Path, pool: Executor | None = None) -> tuple[list[Path], Counts]:
-    """The other four dumps of ``parts`` (whose N-Quads dump is ``nq``), and the counts of the union.
+def write_dumps(parts: list[Part], out: Path, pool: Executor | None = None,
+                merged: list[Path] | None = None) -> tuple[list[Path], Counts]:
+    """The five dumps of ``parts`` into ``out``, and the counts of the union.
 
-    With a process ``pool``, TriG and JSON-LD are written by its workers while this process merges
-    the N-Triples dump, and Turtle once that is done: each serialiser is a whole core's work.
+    ``merged`` are files of sorted N-Triples lines that already merge some of the parts (the
+    N-Triples dump then merges those files and the other parts' lines). With a process ``pool``,
+    TriG and JSON-LD are written by its workers while this process merges the N-Triples dump, and
+    Turtle once that is done: each serialiser is a whole core's work.
     """
     counts = Counts(graphs={part.graph: part.triples for part in parts})
-    nt = out / NT
+    nq, nt = write_nquads(parts, out / NQ), out / NT
     jobs = [_run(pool, write_derived, nq, out / name) for name, _, datasets in DERIVED if datasets]
-    merge_lines([part.nt for part in sorted(parts, key=lambda part: part.graph)], nt, counts)
+    merge_lines(merged or [part.nt for part in parts], nt, counts)
     jobs += [_run(pool, write_derived, nt, out / name) for name, _, datasets in DERIVED if not datasets]
     return sorted([nq, nt, *(job.result() for job in jobs)]), counts
 
@@ -213,10 +214,15 @@ def _unique(lines: Iterator[bytes]) -> Iterator[bytes]:
             last = line
 
 
-def write_store(nquads: Path, path: Path) -> None:
-    """The on-disk Oxigraph store the server opens, bulk-loaded from the N-Quads dump."""
+def load_store(nquads: Path, path: Path) -> ox.Store:
+    """An on-disk Oxigraph store at ``path``, bulk-loaded from an N-Quads file."""
     store = ox.Store(str(path))
     store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def close_store(store: ox.Store) -> None:
+    """Compact and flush the store the server will open read-only."""
     store.optimize()
     store.flush()
     del store

@@ -52,7 +52,7 @@ def test_the_dumps_hold_the_same_graph(built):
     quads = list(ox.parse(path=str(built / "pilotkg.trig"), format=ox.RdfFormat.TRIG))
     assert {ox.Triple(q.subject, q.predicate, q.object) for q in quads} == nt
     graphs = {q.graph_name.value.rsplit("/", 1)[1] for q in quads}
-    assert graphs == {"vocab", "wuhan-2022", "similarity"}
+    assert graphs == {"vocab", "wuhan-2022", "similarity", "statistics"}
     assert triples("pilotkg.jsonld", ox.RdfFormat.JSON_LD) == nt
     assert not any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object))
 

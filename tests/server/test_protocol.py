@@ -87,13 +87,15 @@ def test_default_graph_is_union_and_dataset_parameters(client):
     total = count(client)
     vocab = count(client, **{"default-graph-uri": BASE + "graph/vocab"})
     pilot = count(client, **{"default-graph-uri": BASE + "graph/wuhan-2022"})
-    assert total == vocab + pilot and vocab > 0 and pilot > 0
+    statistics = count(client, **{"default-graph-uri": BASE + "graph/statistics"})
+    assert total == vocab + pilot + statistics and vocab > 0 and pilot > 0 and statistics > 0
     both = client.get(
         "/sparql",
         query_string=[
             ("query", COUNT_ALL),
             ("default-graph-uri", BASE + "graph/vocab"),
             ("default-graph-uri", BASE + "graph/wuhan-2022"),
+            ("default-graph-uri", BASE + "graph/statistics"),
         ],
     )
     assert int(both.get_json()["results"]["bindings"][0]["n"]["value"]) == total
