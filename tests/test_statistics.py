@@ -132,8 +132,11 @@ def test_pilots(store):
         SELECT ?p (COUNT(DISTINCT ?t) AS ?tasks) (COUNT(DISTINCT ?m) AS ?measures) WHERE {{
           {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p . OPTIONAL { ?m pilot:ofTask ?t }")}
         }} GROUP BY ?p"""):
-        direct[(pilot,)] = (int(tasks), int(measures))
-    assert table(store, "pilots", ("refPilot",), ("taskCount", "measureCount")) == direct
+        direct[(pilot,)] = (int(tasks), 0, int(measures))
+    for pilot, tasks in rows(store, f"""SELECT ?p (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
+          {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p ; pilot:sector ?s")} }} GROUP BY ?p"""):
+        direct[(pilot,)] = (direct[(pilot,)][0], int(tasks), direct[(pilot,)][2])
+    assert table(store, "pilots", ("refPilot",), ("taskCount", "sectorTaskCount", "measureCount")) == direct
     assert len(direct) == len(rows(store, "SELECT ?p WHERE { ?p a pilot:Pilot }"))
 
 
@@ -207,6 +210,7 @@ def test_known_wuhan_values(wuhan):
 
     stats = f"{PK}statistics/"
     assert value(f"{stats}pilots/wuhan-2022", "taskCount") == 90  # 38 + 11 + 18 + 10 + 13 tasks
+    assert value(f"{stats}pilots/wuhan-2022", "sectorTaskCount") == 38  # table 1 has the sector column
     assert value(f"{stats}measure-types/wuhan-2022/permit", "measureCount") == 9
     assert value(f"{stats}measure-types/wuhan-2022/seek", "taskCount") == 1  # 争取: task 1-27 only
     assert value(f"{stats}measure-type-totals/seek", "pilotCount") == 1
@@ -223,7 +227,7 @@ def test_many_pilots_differ_where_the_plans_do(many):
     assert chengdu[0] == wuhan[0] + 1
     totals = table(many, "measure-type-totals", ("refMeasureType",), ("pilotCount", "measureCount", "taskCount"))
     assert totals[(seek,)][0] == 1 + sum(1 for (p, t) in types if t == seek and "wuhan" not in p)
-    pilots = table(many, "pilots", ("refPilot",), ("taskCount", "measureCount"))
+    pilots = table(many, "pilots", ("refPilot",), ("taskCount", "sectorTaskCount", "measureCount"))
     assert len(pilots) == 6 and pilots[(f"{PK}pilot/hangzhou-2023",)][0] == 3
 
 
