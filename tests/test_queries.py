@@ -48,8 +48,9 @@ def run(store: ox.Store, query: str | Path) -> list[dict[str, str]]:
     return [{n: ("" if s[n] is None else s[n].value) for n in names} for s in results]
 
 
-def to_csv(store: ox.Store, path: Path) -> str:
-    raw = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
+def to_csv(store: ox.Store, query: str | Path) -> str:
+    text = query.read_text(encoding="utf-8") if isinstance(query, Path) else query
+    raw = store.query(text, use_default_graph_as_union=True)
     rows = list(csv.reader(io.StringIO(raw.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8"))))
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
@@ -132,6 +133,26 @@ def test_every_expected_file_has_a_query():
 
 def q(name: str) -> Path:
     return QUERIES_DIR / f"{name}.rq"
+
+
+LATEST = "ORDER BY DESC(?startDate) DESC(?pilot) LIMIT 1"
+
+
+def every_pilot(name: str) -> str:
+    """A query scoped to one pilot, for every pilot, as its comment says: without its first
+    sub-select (the latest pilot of the city in VALUES ?city)."""
+    lines = q(name).read_text(encoding="utf-8").splitlines()
+    at = [line.strip() for line in lines].index("SELECT ?pilot WHERE {") - 1
+    end = [line.strip() for line in lines].index(LATEST) + 1
+    assert lines[at].strip() == "{" and lines[end].strip() == "}", name
+    return "\n".join(lines[:at] + lines[end + 1 :])
+
+
+def city_pilots(name: str, city: str, every: bool = False) -> str:
+    """A query scoped to one pilot, for the latest pilot of ``city`` (or all of them)."""
+    text = q(name).read_text(encoding="utf-8")
+    text = text.replace('VALUES ?city { "武汉市"@zh }', f'VALUES ?city {{ "{city}"@zh }}')
+    return text.replace(LATEST, LATEST.removesuffix(" LIMIT 1")) if every else text
 
 
 @pytest.mark.slow
@@ -381,12 +402,16 @@ def test_two_pilots_shared_counts(two_pilots):
     shared = {r["notation"]: r for r in run(two_pilots, q("most-shared-measure-types"))}
     assert (shared["seek"]["pilots"], shared["seek"]["percentOfPilots"]) == ("1", "50")
     assert (shared["permit"]["pilots"], shared["permit"]["measures"]) == ("2", "18")
-    profile = run(two_pilots, q("sector-profile"))
+    assert len(run(two_pilots, q("sector-profile"))) == 20  # the latest pilot of 武汉市 (the default)
+    profile = run(two_pilots, every_pilot("sector-profile"))
     assert len(profile) == 2 * 20
+    assert {r["pilot"] for r in profile} == {f"{PK}pilot/wuhan-2022", f"{PK}pilot/chengdu-2023"}
     agencies = {r["agency"].rsplit("/", 1)[1]: r["pilots"] for r in run(two_pilots, q("agencies-by-pilots"))}
     assert agencies["mofcom"] == agencies["cbirc"] == "2"
     assert agencies["hubei-government"] == agencies["sichuan-government"] == "1"
-    assert [r["cityEn"] for r in run(two_pilots, q("pilots"))] == ["Wuhan", "Chengdu"]
+    assert [r["cityEn"] for r in run(two_pilots, q("pilots"))] == ["Wuhan"]  # the pilots of 武汉市
+    every = q("pilots").read_text(encoding="utf-8").replace('  VALUES ?cityZh { "武汉市"@zh }\n', "")
+    assert [r["cityEn"] for r in run(two_pilots, every)] == ["Wuhan", "Chengdu"]
 
 
 @pytest.mark.slow
@@ -415,3 +440,27 @@ def test_two_pilots_wording_one_lacks(two_pilots):
     ]
     assert len(unchanged) > 100
     assert not set(unchanged) & set(texts)
+
+
+PILOT_SCOPED = sorted(p.stem for p in QUERIES if LATEST in p.read_text(encoding="utf-8"))
+
+
+def test_pilot_scoped_queries():
+    """The listings that would run to thousands of rows with many pilots look at one pilot."""
+    assert set(PILOT_SCOPED) >= {"measure-types-per-pilot", "permit-measures-by-sector", "sector-profile",
+                                 "task-list-structure", "tasks-per-sector", "notice-addressees"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PILOT_SCOPED)
+def test_two_pilots_pilot_scope(two_pilots, name):
+    """Without its sub-select a query answers for every pilot; with it, that answer's rows of the
+    latest pilot of the city (Wuhan by default, or Chengdu); without LIMIT 1, of every pilot of the
+    city (here one)."""
+    every = list(csv.reader(io.StringIO(to_csv(two_pilots, every_pilot(name)))))
+    for city, pilot in (("武汉市", "wuhan-2022"), ("成都市", "chengdu-2023")):
+        own = [r for r in every[1:] if f"{PK}pilot/{pilot}" in r]
+        assert own and len(own) < len(every) - 1, (name, city)
+        for text in (city_pilots(name, city), city_pilots(name, city, every=True)):
+            assert list(csv.reader(io.StringIO(to_csv(two_pilots, text))))[1:] == own, (name, city)
+    assert to_csv(two_pilots, q(name)) == to_csv(two_pilots, city_pilots(name, "武汉市"))
