@@ -35,6 +35,17 @@ def _statistic(rt: Runtime, name: str, pattern: str) -> list[dict]:
           ?o qb:dataSet ?dataSet ; pilot:refPilot ?p ; {pattern} }}""")
 
 
+def _cells(rt: Runtime, dimension: str, key: str, measure: str) -> list[dict]:
+    """Pilot ``?p``, ``?{key}`` and count ``?n`` of the observations that have pilot:refPilot and
+    ``dimension`` (the two identify the data set). Each property is read in one scan and joined on
+    the observation: Oxigraph 0.5 would otherwise look every observation up one by one (0.55 s
+    against 0.1 s for the 15,000 observations of measure types at a thousand pilots)."""
+    return rt.select(f"""SELECT ?p ?{key} ?n WHERE {{
+        {{ SELECT ?o ?{key} WHERE {{ ?o pilot:{dimension} ?{key} }} }}
+        {{ SELECT ?o ?p WHERE {{ ?o pilot:refPilot ?p }} }}
+        {{ SELECT ?o ?n WHERE {{ ?o pilot:{measure} ?n }} }} }}""")
+
+
 def _rest(sizes: list[dict], measure: str, counted: list[dict], var: str) -> list[dict]:
     """Per pilot, what the observations by sector (or type) leave uncounted, under the key NONE."""
     left = {r["p"]["value"]: int(r[measure]["value"]) for r in sizes}
@@ -55,8 +66,8 @@ def comparison() -> dict:
         # Counts from the precomputed statistics ({base}graph/statistics, statistics/*.rq): counting
         # every task and measure of every pilot here took seconds at a thousand pilots.
         sizes = _statistic(rt, "pilots", "pilot:taskCount ?tasks ; pilot:measureCount ?measures")
-        sectors = _statistic(rt, "sectors", "pilot:refSector ?sector ; pilot:taskCount ?n")
-        types = _statistic(rt, "measure-types", "pilot:refMeasureType ?type ; pilot:measureCount ?n")
+        sectors = _cells(rt, "refSector", "sector", "taskCount")
+        types = _cells(rt, "refMeasureType", "type", "measureCount")
         sectors += _rest(sizes, "tasks", sectors, "sector")  # tasks without a sector (tables 2-5)
         types += _rest(sizes, "measures", types, "type")
         iris = [r["p"]["value"] for r in pilots] + [r["city"]["value"] for r in pilots if "city" in r]
