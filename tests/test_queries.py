@@ -464,3 +464,28 @@ def test_two_pilots_pilot_scope(two_pilots, name):
         for text in (city_pilots(name, city), city_pilots(name, city, every=True)):
             assert list(csv.reader(io.StringIO(to_csv(two_pilots, text))))[1:] == own, (name, city)
     assert to_csv(two_pilots, q(name)) == to_csv(two_pilots, city_pilots(name, "武汉市"))
+
+
+@pytest.fixture(scope="module")
+def two_wuhan_pilots(built: Path, with_statistics) -> ox.Store:
+    """The Wuhan build plus a copy of its pilot (graph, statistics, links) as wuhan-2024, started in
+    2024: two pilots of one city."""
+    store = with_statistics(built)
+    lines = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    start = f"<{PILOT}> <https://w3id.org/pilotkg/ontology#startDate> "
+    copy = [line.replace("wuhan-2022", "wuhan-2024") for line in lines
+            if "wuhan-2022" in line and not line.startswith(start)]
+    copy.append(f'<{PK}pilot/wuhan-2024> <https://w3id.org/pilotkg/ontology#startDate> '
+                f'"2024-06-01"^^<http://www.w3.org/2001/XMLSchema#date> <https://w3id.org/pilotkg/graph/wuhan-2024> .')
+    store.load("\n".join(copy), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PILOT_SCOPED)
+def test_latest_pilot_of_the_city(two_wuhan_pilots, name):
+    """By default a pilot-scoped query answers for the city's latest pilot; without LIMIT 1, for all."""
+    latest = to_csv(two_wuhan_pilots, q(name))
+    both = to_csv(two_wuhan_pilots, city_pilots(name, "武汉市", every=True))
+    assert f"{PK}pilot/wuhan-2024" in latest and f"{PK}pilot/wuhan-2022" not in latest
+    assert f"{PK}pilot/wuhan-2022" in both and f"{PK}pilot/wuhan-2024" in both
