@@ -149,10 +149,10 @@ def every_pilot(name: str) -> str:
 
 
 def city_pilots(name: str, city: str, every: bool = False) -> str:
-    """A query scoped to one pilot, for the latest pilot of ``city`` (or all of them)."""
+    """A query scoped to one pilot, for the latest pilot of ``city`` (or all of them: LIMIT 100)."""
     text = q(name).read_text(encoding="utf-8")
     text = text.replace('VALUES ?city { "武汉市"@zh }', f'VALUES ?city {{ "{city}"@zh }}')
-    return text.replace(LATEST, LATEST.removesuffix(" LIMIT 1")) if every else text
+    return text.replace(LATEST, LATEST.replace("LIMIT 1", "LIMIT 100")) if every else text
 
 
 @pytest.mark.slow
@@ -455,7 +455,7 @@ def test_pilot_scoped_queries():
 @pytest.mark.parametrize("name", PILOT_SCOPED)
 def test_two_pilots_pilot_scope(two_pilots, name):
     """Without its sub-select a query answers for every pilot; with it, that answer's rows of the
-    latest pilot of the city (Wuhan by default, or Chengdu); without LIMIT 1, of every pilot of the
+    latest pilot of the city (Wuhan by default, or Chengdu); with LIMIT 100, of every pilot of the
     city (here one)."""
     every = list(csv.reader(io.StringIO(to_csv(two_pilots, every_pilot(name)))))
     for city, pilot in (("武汉市", "wuhan-2022"), ("成都市", "chengdu-2023")):
@@ -484,7 +484,7 @@ def two_wuhan_pilots(built: Path, with_statistics) -> ox.Store:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PILOT_SCOPED)
 def test_latest_pilot_of_the_city(two_wuhan_pilots, name):
-    """By default a pilot-scoped query answers for the city's latest pilot; without LIMIT 1, for all."""
+    """By default a pilot-scoped query answers for the city's latest pilot; with LIMIT 100, for all."""
     latest = to_csv(two_wuhan_pilots, q(name))
     both = to_csv(two_wuhan_pilots, city_pilots(name, "武汉市", every=True))
     assert f"{PK}pilot/wuhan-2024" in latest and f"{PK}pilot/wuhan-2022" not in latest
