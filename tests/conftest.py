@@ -41,18 +41,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_with_statistics(dist: Path) -> object:
-    """A build's quads (``pilotkg.nq``) in an in-memory Oxigraph store, with the statistics graph
-    (graph/statistics.py) added when the build has none — until the build writes it itself."""
+    """A build's quads (``pilotkg.nq``) in an in-memory Oxigraph store; the build has written the
+    statistics graph (graph/statistics.py) the example queries read."""
     import pyoxigraph as ox
 
-    from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads
+    from pilotkg.graph.statistics import STATISTICS_GRAPH
     from pilotkg.loaders.vocabulary import DEFAULT_BASE
 
     store = ox.Store()
     store.bulk_load(path=str(dist / "pilotkg.nq"), format=ox.RdfFormat.N_QUADS)
     graph = ox.NamedNode(DEFAULT_BASE + STATISTICS_GRAPH)
-    if next(store.quads_for_pattern(None, None, None, graph), None) is None:
-        store.extend(statistics_quads(store, DEFAULT_BASE))
+    assert next(store.quads_for_pattern(None, None, None, graph), None) is not None, "no statistics graph"
     return store
 
 

@@ -29,11 +29,8 @@ def build_store(source: Path, target: Path) -> None:
 
 
 def add_statistics(store: Path) -> None:
-    """Add the statistics graph to an on-disk store that has none (in a child, like build_store).
-
-    Hand-written fixture stores need it as a build's store has it. (Also used on stores written by
-    ``pilotkg.graph.build.build`` until the build adds the statistics itself; then it does nothing.)
-    """
+    """Add the statistics graph to an on-disk store that has none (in a child, like build_store):
+    hand-written fixture stores need it, as a build's store has it."""
     code = (
         "import sys, pyoxigraph as ox\n"
         "from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads\n"
@@ -42,12 +39,6 @@ def add_statistics(store: Path) -> None:
         "    s.extend(statistics_quads(s, sys.argv[2])); s.flush()\n"
     )
     subprocess.run([sys.executable, "-c", code, str(store), BASE], check=True)
-
-
-@pytest.fixture(scope="session")
-def statistics_adder():
-    """``add_statistics``, for tests that build a store with ``pilotkg.graph.build.build``."""
-    return add_statistics
 
 
 @pytest.fixture(scope="session")

@@ -164,7 +164,7 @@ def test_pilot_page_similar_task_is_escaped(hostile_client):
 
 # -- Wuhan and a copy set in Chengdu, built by the real pipeline ---------------------------------------
 @pytest.fixture(scope="module")
-def two_pilots(tmp_path_factory, app_factory, statistics_adder):
+def two_pilots(tmp_path_factory, app_factory):
     from pilotkg.graph.build import build
 
     wuhan = SOURCES_DIR / "wuhan-2022.txt"
@@ -180,7 +180,6 @@ def two_pilots(tmp_path_factory, app_factory, statistics_adder):
     (folder / "chengdu-2023.txt").write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("two-pilot-build") / "dist"
     build([wuhan, folder / "chengdu-2023.txt"], out)
-    statistics_adder(out / "store")
     client = app_factory(out / "store", out, max_rows=10_000).test_client()
     return client
 
@@ -245,23 +244,12 @@ def test_pilot_page_lists_identical_tasks_of_the_other_pilot(two_pilots):
 
 # -- the real graph in dist/ ---------------------------------------------------------------------------
 @pytest.mark.slow
-def test_compare_on_the_real_graph(app_factory, statistics_adder, tmp_path_factory):
-    import shutil
-
-    import pyoxigraph as ox
-
-    from pilotkg.graph.statistics import STATISTICS_GRAPH
+def test_compare_on_the_real_graph(app_factory):
     from pilotkg.paths import DIST_DIR
 
     if not (DIST_DIR / "store").is_dir():
         pytest.skip("no dist/store yet: run `pilotkg build`")
-    store = DIST_DIR / "store"
-    if not ox.Store.read_only(str(store)).contains_named_graph(ox.NamedNode(BASE + STATISTICS_GRAPH)):
-        # a dist/ built before the build added the statistics: a copy of its store, with them
-        store = tmp_path_factory.mktemp("real-store") / "store"
-        shutil.copytree(DIST_DIR / "store", store)
-        statistics_adder(store)
-    client = app_factory(store, DIST_DIR, max_rows=10_000, query_timeout=20).test_client()
+    client = app_factory(DIST_DIR / "store", DIST_DIR, max_rows=10_000, query_timeout=20).test_client()
     html = client.get("/compare").get_data(as_text=True)
     tasks = client.get(
         "/sparql",
