@@ -25,13 +25,11 @@ import pyoxigraph as ox
 import pyrudof
 from rdflib import Graph, Namespace, URIRef
 
-from pilotkg.graph.validate import load_shapes, split_shapes, validate
+from pilotkg.graph.validate import SH, TARGETS, load_shapes, split_shapes, validate
 
 __all__ = ["Gate", "SparqlRule", "link_types", "range_types", "shapes_about", "sparql_rules"]
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf, SH.target)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_RANGE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#range")
 

@@ -144,7 +144,7 @@ def validate(
     return ValidationResult(conforms, violations, time.perf_counter() - started)
 
 
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf, SH.target)
 
 
 def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
@@ -154,12 +154,12 @@ def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
     Untargeted shapes stay in both copies, so shapes referenced with ``sh:property`` or ``sh:node``
     keep working (pyshacl's own ``use_shapes`` filter drops named property shapes).
     """
-    targeted = {s for p in _TARGETS for s in shapes.subjects(p, None)}
+    targeted = {s for p in TARGETS for s in shapes.subjects(p, None)}
     sparql = {s for s in targeted if (s, SH.sparql, None) in shapes}
     core_graph, sparql_graph = Graph(), Graph()
     for triple in shapes:
         s, p, _ = triple
-        if p in _TARGETS:
+        if p in TARGETS:
             (sparql_graph if s in sparql else core_graph).add(triple)
         else:
             core_graph.add(triple)
