@@ -169,9 +169,10 @@ def _candidates(records: list[frozenset[str]], threshold: float) -> list[tuple[i
     bands, rows = _banding(threshold)
     vocabulary = {g: k for k, g in enumerate(sorted({g for r in records for g in r}))}
     rng = np.random.default_rng(SEED)
-    permutations = np.stack([rng.permutation(len(vocabulary)) for _ in range(bands * rows)]).astype(np.int32)
+    dtype = np.min_scalar_type(max(len(vocabulary) - 1, 0))  # uint16 for most texts: half the memory traffic
+    permutations = np.stack([rng.permutation(len(vocabulary)) for _ in range(bands * rows)]).astype(dtype)
     tokens = [np.fromiter((vocabulary[g] for g in r), dtype=np.int64, count=len(r)) for r in records]
-    signatures = np.empty((bands * rows, len(records)), dtype=np.int32)
+    signatures = np.empty((bands * rows, len(records)), dtype=dtype)
     for start in range(0, len(records), _CHUNK):
         chunk = tokens[start: start + _CHUNK]
         offsets = np.cumsum([0, *(len(t) for t in chunk[:-1])])
@@ -182,19 +183,26 @@ def _candidates(records: list[frozenset[str]], threshold: float) -> list[tuple[i
     for band in range(bands):
         block = np.ascontiguousarray(signatures[band * rows: (band + 1) * rows].T)
         coded.append(_bucket_pairs(block.view(np.dtype((np.void, block.itemsize * rows))).ravel(), len(records)))
-    found = np.sort(np.concatenate(coded), kind="stable")
+    found = np.sort(np.concatenate(coded), kind="stable")  # (np.unique hashes: ten times slower here)
     found = found[np.r_[True, found[1:] != found[:-1]]] if len(found) else found
     xs, ys = np.divmod(found, len(records))
+    del found, coded
     sizes = np.array([len(r) for r in records])
     small, large = np.minimum(sizes[xs], sizes[ys]), np.maximum(sizes[xs], sizes[ys])
     keep = small >= threshold * large - 1e-9  # J ≤ |small| / |large|
     xs, ys = xs[keep], ys[keep]
     by_record = np.ascontiguousarray(signatures.T)  # one contiguous row of values per record
-    step = _CHUNK * 64
-    agree = np.concatenate([(by_record[xs[i: i + step]] == by_record[ys[i: i + step]]).mean(axis=1)
-                            for i in range(0, len(xs), step)] or [np.empty(0)])
-    keep = agree >= threshold - ESTIMATE_MARGIN
+    need = np.ceil((threshold - ESTIMATE_MARGIN) * bands * rows - 1e-9)  # agreeing values to keep a pair
+    step = 1 << 16
+    keep = np.concatenate([_agreeing(by_record[xs[i: i + step]], by_record[ys[i: i + step]]) >= need
+                           for i in range(0, len(xs), step)] or [np.empty(0, dtype=bool)])
     return list(zip(xs[keep].tolist(), ys[keep].tolist(), strict=True))
+
+
+def _agreeing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many values each row of ``a`` shares with the same row of ``b`` (summing the booleans as
+    bytes is several times faster than ``count_nonzero`` along an axis)."""
+    return (a == b).view(np.uint8).sum(axis=1, dtype=np.uint16)
 
 
 def _bucket_pairs(keys: np.ndarray, count: int) -> np.ndarray:
