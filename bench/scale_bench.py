@@ -94,7 +94,7 @@ def run_build(sources: Path, out: Path) -> dict[str, float]:
 
 
 def _step_key(text: str) -> str:
-    # "statistics … stored" before "store loaded": the first word that matches names the step
+    # matches the step names graph/build.py logs through _Clock.lap
     for key, word in (("pilots_s", "pilot graph"), ("links_s", "similarity"), ("dumps_s", "dumps"),
                       ("stats_s", "statistics"), ("store_s", "store loaded")):
         if word in text:
