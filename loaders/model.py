@@ -17,14 +17,20 @@ from pilotkg.loaders.source import SourceText
 
 @dataclass(slots=True)
 class Notice:
-    title: Fragment
-    document_number: Fragment
-    issuer: str  # agency slug (resolved against the gazetteer)
-    issued: dt.date
+    """The covering notice (or State Council approval) as the copy prints it: every part optional,
+    and what is not printed stays None (never guessed)."""
+
+    title: Fragment | None
+    document_number: Fragment | None
+    issuer: str | None  # agency slug (resolved against the gazetteer)
+    issued: dt.date | None
     addressees: list[str]  # agency slugs, distinct, in document order
-    addressee_line: int  # 1-based source line, for error messages
+    addressee_line: int | str | None  # where the addressees stand, for error messages
     body: list[Fragment]  # the addressee line and each paragraph of the notice's text, clean
-    span: Fragment
+    span: Fragment | None
+    kind: str = "notice"  # "notice" (…的通知) or "approval" (…的批复)
+    signature: Fragment | None = None
+    year_from_number: int | None = None  # the year in the document number (〔2022〕)
 
 
 @dataclass(slots=True)
@@ -98,7 +104,7 @@ class TaskTable:
 class Finding:
     """Something the discrepancy report tells: a wording difference, a layout repair, a repeat."""
 
-    kind: str  # "wording" | "layout" | "repeat" | "uncovered"
+    kind: str  # "wording" | "layout" | "repeat" | "uncovered" | "missing" | "reader"
     subject: str  # e.g. "task 1-6"
     message: str
     details: list[str] = field(default_factory=list)
@@ -106,7 +112,7 @@ class Finding:
 
 @dataclass(slots=True)
 class Plan:
-    source: SourceText
+    source: SourceText  # for a web page, PDF or Word file: its rendering (see loaders/document.py)
     city: str  # as written in the plan title, e.g. 武汉市
     city_en: str  # the gazetteer's English name
     city_slug: str
@@ -125,12 +131,13 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)
 
     @property
-    def year(self) -> int:
-        return self.notice.issued.year
+    def year(self) -> int | None:
+        """The notice's year: from its date, else from its document number; None when neither is printed."""
+        return self.notice.issued.year if self.notice.issued else self.notice.year_from_number
 
     @property
     def slug(self) -> str:
-        return f"{self.city_slug}-{self.year}"
+        return f"{self.city_slug}-{self.year}" if self.year else self.city_slug
 
     def tasks(self) -> list[Task]:
         return [task for table in self.tables for task in table.tasks]

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from pilotkg.loaders import align, layout
+from pilotkg.loaders.document import Document
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.fragment import Fragment, clean
 from pilotkg.loaders.gazetteer import Place
@@ -27,10 +28,11 @@ from pilotkg.loaders.model import (
     TaskGroup,
     TaskTable,
 )
-from pilotkg.loaders.source import SourceText, read_source
+from pilotkg.loaders.readers import read_document
+from pilotkg.loaders.source import SourceText
 from pilotkg.loaders.vocabulary import Vocabulary
 
-PILOT_TITLE = re.compile(r"^(?P<city>.+?)服务业扩大开放综合试点")
+PILOT_TITLE = re.compile(r"^(?P<city>.+?)服务业扩大开放综合")
 APPROVAL = re.compile(r"已经(?P<who>[^，。、]{2,12}?)(?:批准|同意)")
 PERIOD = re.compile(r"经过\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,2})\s*年(?:的)?试点")
 IMPLEMENTING_SECTION = re.compile(r"组织实施|保障措施")
@@ -38,17 +40,25 @@ GOVERNMENT = "人民政府"
 
 
 def load_plan_text(path: Path | str, vocabulary: Vocabulary) -> Plan:
-    """Read ``path`` and return its plan; LoadError names the file and line for anything wrong."""
-    return parse_plan(read_source(path), vocabulary)
+    """Read the plan at ``path`` — text, web page, PDF or Word file, told apart by content — and
+    return it; LoadError names the file and the line (or page, or element) for anything wrong."""
+    return parse_document(read_document(path), vocabulary)
 
 
 def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
-    lines = layout.split_lines(src.text)
-    notice_layout, after_notice = layout.read_notice(src, lines)
-    plan_layout = layout.read_plan(src, lines, after_notice, notice_layout.plan_title)
-    tables_layout = layout.read_task_list(src, lines, plan_layout.end)
-    notice = _notice(src, notice_layout, vocabulary)
-    city, place = _city(src, notice_layout, plan_layout, vocabulary)
+    """The plan of an already decoded text file."""
+    return parse_document(Document(src, layout.split_lines(src.text)), vocabulary)
+
+
+def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
+    src, lines = document.source, document.lines
+    notice_layout = layout.read_notice(src, lines)
+    plan_layout = layout.read_plan(src, lines, notice_layout)
+    start = plan_layout.end + (1 if plan_layout.task_list_line is not None else 0)
+    tables_layout = layout.read_task_list(src, lines, start, notice_layout.after)
+    findings: list[Finding] = [Finding("reader", src.kind, note) for note in document.notes]
+    notice = _notice(src, notice_layout, vocabulary, findings)
+    city, place = _city(src, notice_layout, vocabulary)
 
     paragraphs = [_paragraph(src, p) for p in plan_layout.paragraphs]
     sections = [
@@ -56,7 +66,6 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
                 [layout.join_paragraph(b) for b in s.body], list(s.paragraphs), list(s.children))
         for s in plan_layout.sections
     ]
-    findings: list[Finding] = []
     tables = _tables(src, tables_layout, sections, paragraphs, vocabulary, findings)
     _check_complete(src, tables, tables_layout, sections)
     for table in tables:
@@ -64,15 +73,20 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
             add_measures_and_agencies(task, vocabulary)
     findings.extend(find_repeats(tables))
 
-    plan_lines = lines[plan_layout.title_line.number - 1: plan_layout.end]
+    first = plan_layout.title_lines[0]
+    last_narrative = lines[plan_layout.end - 1] if plan_layout.end > 0 else first
+    plan_lines = [line for line in lines[first.number - 1: last_narrative.number]
+                  if not layout.blank(line) and line.number not in notice_layout.after]
+    task_list_title = (clean(plan_layout.task_list_line.fragment()) if plan_layout.task_list_line is not None
+                       else None)
     return Plan(
         source=src,
         city=city,
         city_en=place.name_en,
         city_slug=place.slug,
         province_slug=place.province_level_slug,
-        title=clean(plan_layout.title_line.fragment()),
-        span=layout.span_of(src.text, [line for line in plan_lines if line.bare]),
+        title=layout.join_paragraph(plan_layout.title_lines),
+        span=layout.span_of(src.text, plan_lines),
         notice=notice,
         approved_by=_approver(src, notice, vocabulary),
         implemented_by=_implementers(sections, paragraphs, vocabulary),
@@ -80,7 +94,7 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
         sections=sections,
         paragraphs=paragraphs,
         intro=[layout.join_paragraph(b) for b in plan_layout.intro],
-        task_list_title=clean(plan_layout.task_list_line.fragment()),
+        task_list_title=task_list_title,
         tables=tables,
         findings=findings,
     )
@@ -88,46 +102,84 @@ def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
 
 # --- notice and pilot -----------------------------------------------------------------------
 
+_MISSING = {
+    "notice title": "the copy prints no covering notice (…关于印发《…》的通知) before the plan",
+    "document number": "no document number (such as 商资发〔2022〕211号) is printed",
+    "addressees": "no addressee line (ending in '：') is printed",
+    "date": "no date of issue is printed",
+    "signature": "no signature is printed above the date",
+}
 
-def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> Notice:
-    names = layout.addressees(n.addressee_line)
+
+def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary, findings: list[Finding]) -> Notice:
+    for what in n.missing:
+        if n.kind is None and what != "notice title":
+            continue  # without a notice, its parts are missing as a matter of course
+        findings.append(Finding("missing", "notice", _MISSING[what]))
+    names = layout.addressees(n.addressee_lines) if n.addressee_lines else []
+    addressee_ref = n.addressee_lines[-1].ref if n.addressee_lines else None
+    issuer: str | None = None
+    if n.issuer is not None:
+        agency = vocabulary.agencies.resolve(n.issuer)
+        if agency is None:
+            raise LoadError(src.path, f"agency '{n.issuer}' is not in the gazetteer vocab/agencies.csv "
+                                      "(add its full name, short forms and English name)", n.title_line.ref)
+        issuer = agency.slug
     slugs: list[str] = []
-    for name in [n.issuer, *names]:
+    for name in names:
         agency = vocabulary.agencies.resolve(name)
         if agency is None:
             raise LoadError(src.path, f"agency '{name}' is not in the gazetteer vocab/agencies.csv "
-                                      "(add its full name, short forms and English name)",
-                            n.addressee_line.number if name in names else n.title_line.number)
-        if agency.slug not in slugs[1:]:
+                                      "(add its full name, short forms and English name)", addressee_ref)
+        if agency.slug not in slugs:
             slugs.append(agency.slug)
     body = [layout.join_paragraph(b) for b in layout.split_paragraphs(n.body_lines)]
-    span_lines = [n.title_line, n.date_line]
+    if n.addressee_lines:
+        body.insert(0, layout.join_paragraph(n.addressee_lines))
+    parts = [*n.title_lines, *n.addressee_lines, *n.body_lines, *([n.signature_line] if n.signature_line else []),
+             *([n.date_line] if n.date_line and n.date_line.number not in n.after else [])]
+    parts = sorted({line.number: line for line in parts if not layout.blank(line)}.values(), key=lambda x: x.number)
+    year = None
+    if n.number is not None and (m := layout.DOC_NUMBER.search(n.number.text)):
+        year = int(m["year"])
     return Notice(
-        title=clean(n.title_line.fragment()),
-        document_number=layout.document_number(n.number_line),
-        issuer=slugs[0],
+        title=layout.join_paragraph(n.title_lines) if n.title_lines else None,
+        document_number=n.number,
+        issuer=issuer,
         issued=n.issued,
-        addressees=slugs[1:],
-        addressee_line=n.addressee_line.number,
-        body=[clean(n.addressee_line.fragment()), *body],
-        span=layout.span_of(src.text, span_lines),
+        addressees=slugs,
+        addressee_line=addressee_ref,
+        body=body,
+        span=layout.span_of(src.text, parts) if parts else None,
+        kind=n.kind or "notice",
+        signature=clean(n.signature_line.fragment()) if n.signature_line else None,
+        year_from_number=year,
     )
 
 
-def _city(src: SourceText, n: layout.NoticeLayout, p: layout.PlanLayout,
-          vocabulary: Vocabulary) -> tuple[str, Place]:
-    m = PILOT_TITLE.match(re.sub(r"\s+", "", n.plan_title))
+def _city(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> tuple[str, Place]:
+    """The pilot's region, named at the head of the plan's title (a city, province or municipality)."""
+    m = PILOT_TITLE.match(n.plan_title)
+    ref = n.plan_title_lines[0].ref
     if not m:
         raise LoadError(src.path, f"the plan title '{n.plan_title}' does not name a city "
-                                  "('…服务业扩大开放综合试点总体方案')", p.title_line.number)
-    place = vocabulary.places.resolve(m["city"])
+                                  "('…服务业扩大开放综合试点总体方案')", ref)
+    head = m["city"]
+    place = vocabulary.places.resolve(head)
     if place is None:
-        raise LoadError(src.path, f"city '{m['city']}' is not in the gazetteer vocab/places.csv",
-                        p.title_line.number)
-    return m["city"], place
+        # A title that leads with other words (深化北京市…): the longest place name it holds.
+        named = [p for p in vocabulary.places if p.name_zh in head]
+        place = max(named, key=lambda p: (len(p.name_zh), -head.index(p.name_zh)), default=None)
+        if place is not None:
+            head = place.name_zh
+    if place is None:
+        raise LoadError(src.path, f"city '{head}' is not in the gazetteer vocab/places.csv", ref)
+    return head, place
 
 
 def _approver(src: SourceText, notice: Notice, vocabulary: Vocabulary) -> str | None:
+    if notice.kind == "approval":
+        return notice.issuer  # the approval itself: its issuer approved the plan
     for paragraph in notice.body:
         if m := APPROVAL.search(paragraph.text):
             agency = vocabulary.agencies.resolve(m["who"])
@@ -168,11 +220,13 @@ def _paragraph(src: SourceText, p: layout.NumberedLayout) -> Paragraph:
 # --- task list ------------------------------------------------------------------------------
 
 
-def _task_text(cell: Fragment, extra: list[Fragment]) -> Fragment:
-    text = clean(Fragment.join([cell, *extra]))
-    m = layout.TASK_CELL.match(text.text)
-    assert m is not None
-    return text[m.end():]
+def _task_text(row: layout.TaskRow) -> Fragment:
+    """The task's text: its cell without the number, and the cell's continuation after a page break."""
+    return clean(Fragment.join([row.cell[row.number_end:], *row.extra]))
+
+
+def _where(line: layout.Line) -> str:
+    return f"line {line.number}" if line.where is None else line.where
 
 
 def _mirrored_section(title: Fragment, sections: list[Section]) -> Section | None:
@@ -205,14 +259,14 @@ class _TableReader:
         self.choices = [u.fragment.text for u in self.units]
         self.headings = {n: self.paragraphs[n].heading.text for n in (section.paragraphs if section else [])}
         # With two label columns (类别 spanning both), the second is the sector (领域).
-        self.sector_column = tl.task_column - 1 if tl.task_column and tl.task_column > 1 else None
+        self.sector_column = tl.sector_column
         self.groups: dict[int | str, TaskGroup] = {}  # by narrative paragraph, or by label text
 
     def read(self) -> TaskTable:
         covered: set[int] = set()
         group_of: dict[int, TaskGroup] = {}
         for row in self.tl.rows:
-            text = _task_text(row.cell, row.extra)
+            text = _task_text(row)
             placement = align.place(text, self.units, self.choices)
             covered.update(placement.units, placement.other_units)
             first = self.units[placement.units[0]] if placement.units else None
@@ -234,13 +288,13 @@ class _TableReader:
 
     def group(self, row: layout.TaskRow, paragraph: int | None) -> TaskGroup:
         """The narrative paragraph the task stands in; the layout's group label where there is none."""
-        raw = row.labels.get(0)
+        raw = row.labels.get(self.tl.group_column)
         label = clean(raw) if raw is not None else None
         label_paragraph = align.best_label(label.text, self.headings) if label is not None else None
         if paragraph is not None and paragraph in self.headings:
             if label is not None and label_paragraph is not None and label_paragraph != paragraph:
                 self.findings.append(Finding("layout", f"task {self.tl.number}-{row.number}", (
-                    f"the task list prints it beside group “{label.text}” (line {row.line.number}), "
+                    f"the task list prints it beside group “{label.text}” ({_where(row.line)}), "
                     f"but the narrative has it in paragraph {paragraph} “{self.headings[paragraph]}”; "
                     "the narrative is followed")))
             key: int | str = paragraph
@@ -249,7 +303,7 @@ class _TableReader:
             key, name, paragraph = label_paragraph or label.text, label, label_paragraph
         else:
             raise LoadError(self.src.path, f"table {self.tl.number}, task {row.number}: no group label and "
-                                           "not found in the narrative", row.line.number)
+                                           "not found in the narrative", row.line.ref)
         if key not in self.groups:
             category = self.vocabulary.categories.resolve(name.text)
             self.groups[key] = TaskGroup(self.tl.number, 0, name, category, paragraph)
@@ -267,7 +321,7 @@ class _TableReader:
             if name:
                 resolved[name] = self.vocabulary.sectors.resolve(name)
                 if resolved[name] is None:
-                    raise LoadError(self.src.path, f"sector '{name}' is not in vocab/sectors.ttl", row.line.number)
+                    raise LoadError(self.src.path, f"sector '{name}' is not in vocab/sectors.ttl", row.line.ref)
         narrative_sector = resolved.get(narrative_label) if narrative_label else None
         layout_sector = resolved.get(layout_label) if layout_label else None
         if narrative_sector and layout_sector and narrative_sector != layout_sector:
@@ -280,15 +334,15 @@ class _TableReader:
 def _first_label_for(tl: layout.TableLayout, paragraph: int, headings: dict[int, str]) -> Fragment | None:
     """The group label as the task list first prints it, when it names this paragraph."""
     for row in tl.rows:
-        label = row.labels_here.get(0)
+        label = row.labels_here.get(tl.group_column)
         if label is not None and align.best_label(clean(label).text, headings) == paragraph:
             return clean(label)
     return None
 
 
 def _cell_span(src: SourceText, row: layout.TaskRow) -> Fragment:
-    parts = [row.cell, *row.extra]
-    return Fragment.raw(src.text, parts[0].start, parts[-1].end)
+    parts = [p for p in (row.number_cell, row.cell, *row.extra) if p]
+    return Fragment.raw(src.text, min(p.start for p in parts), max(p.end for p in parts))
 
 
 def _number_groups(table: TaskTable, group_of: dict[int, TaskGroup]) -> None:
@@ -305,7 +359,7 @@ def _check_numbers(src: SourceText, tl: layout.TableLayout) -> None:
     for expected, row in enumerate(tl.rows, start=1):
         if row.number != expected:
             raise LoadError(src.path, f"table {tl.number}: task {row.number} where task {expected} was "
-                                      "expected (numbers must run 1, 2, 3 …)", row.line.number)
+                                      "expected (numbers must run 1, 2, 3 …)", row.line.ref)
 
 
 def _check_complete(src: SourceText, tables: list[TaskTable], tables_layout: list[layout.TableLayout],
@@ -316,15 +370,15 @@ def _check_complete(src: SourceText, tables: list[TaskTable], tables_layout: lis
     mirrored = [s for s in sections if s.paragraphs]
     if len(mirrored) > 1 and len(tables) < len(mirrored):
         raise LoadError(src.path, f"the task list looks truncated: {len(tables)} tables for the plan's "
-                                  f"{len(mirrored)} task sub-sections", tables_layout[-1].lines[-1].number)
+                                  f"{len(mirrored)} task sub-sections", tables_layout[-1].lines[-1].ref)
     for table, tl in zip(tables, tables_layout, strict=True):
         if not table.tasks:
             raise LoadError(src.path, f"table {table.number} has no tasks (the task list looks truncated)",
-                            tl.lines[-1].number)
+                            tl.lines[-1].ref)
     last, last_line = tables[-1].tasks[-1], tables_layout[-1].rows[-1].line
     if not last.text.text.endswith(("。", "；", "！", "？", "）", "”")):
         raise LoadError(src.path, f"the task list looks truncated: task {last.table}-{last.number} ends "
-                                  f"mid-sentence (“…{last.text.text[-12:]}”)", last_line.number)
+                                  f"mid-sentence (“…{last.text.text[-12:]}”)", last_line.ref)
 
 
 def _report_placement(task: Task, placement: align.Placement, subject: str, findings: list[Finding]) -> None:
@@ -346,7 +400,7 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
         names = {g.label.text for g in table.groups}
         seen: set[str] = set()
         for row in tl.rows:
-            label = row.labels_here.get(0)
+            label = row.labels_here.get(tl.group_column)
             if label is None:
                 continue
             text = clean(label).text
@@ -356,7 +410,7 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
             closest = align.best_label(text, dict(enumerate(sorted(names))))
             if closest is not None:
                 findings.append(Finding("layout", f"table {tl.number}", (
-                    f"line {row.line.number} prints group label “{text}” for “{sorted(names)[closest]}”")))
+                    f"{_where(row.line)} prints group label “{text}” for “{sorted(names)[closest]}”")))
 
 
 def add_measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:

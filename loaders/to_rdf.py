@@ -10,6 +10,8 @@ from pilotkg.loaders.model import Plan, Task
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
+RFC8118 = URIRef("http://tools.ietf.org/rfc/rfc8118")  # the PDF fragment syntax (#page=N)
+QUOTE_CONTEXT = 32  # characters of prefix and suffix a text quote carries
 
 
 def zh(text: str) -> Literal:
@@ -38,18 +40,54 @@ class _Writer:
 
     def span(self, subject: URIRef, fragment: Fragment, prop: URIRef = PILOT.sourceSpan,
              name: str = "span") -> None:
-        """Provenance: the characters of the source this thing was read from."""
+        """Provenance: where in its source file this thing was read, as W3C Web Annotation selectors
+        that each pick the same characters: always a text quote (exact, prefix, suffix); for a text
+        file the code-point positions; for a PDF the page (RFC 8118); for a web page or Word file
+        the element's XPath; a range of two pages or elements where the span crosses one."""
+        src = self.plan.source
         span = URIRef(f"{subject}/{name}")
-        position = URIRef(f"{span}/position")
         self.add(subject, prop, span)
         self.add(subject, PROV.wasDerivedFrom, self.source)
         self.add(span, RDF.type, OA.SpecificResource)
         self.add(span, OA.hasSource, self.source)
-        self.add(span, OA.hasSelector, position)
-        self.add(position, RDF.type, OA.TextPositionSelector)
-        self.add(position, OA.start, Literal(fragment.start, datatype=XSD.nonNegativeInteger))
-        self.add(position, OA.end, Literal(fragment.end, datatype=XSD.nonNegativeInteger))
-        self.add(position, PILOT.exact, Literal(self.plan.source.text[fragment.start: fragment.end]))
+        start, end = fragment.start, fragment.end
+        quote = URIRef(f"{span}/quote")
+        self.add(span, OA.hasSelector, quote)
+        self.add(quote, RDF.type, OA.TextQuoteSelector)
+        self.add(quote, OA.exact, Literal(src.text[start:end]))
+        self.add(quote, OA.prefix, Literal(src.text[max(0, start - QUOTE_CONTEXT): start]))
+        self.add(quote, OA.suffix, Literal(src.text[end: end + QUOTE_CONTEXT]))
+        if src.locators is None:
+            position = URIRef(f"{span}/position")
+            self.add(span, OA.hasSelector, position)
+            self.add(position, RDF.type, OA.TextPositionSelector)
+            self.add(position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
+            self.add(position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
+            self.add(position, PILOT.exact, Literal(src.text[start:end]))
+            return
+        first, last = src.locators.at(start), src.locators.at(end - 1)
+        pages = src.locators.kind == "page"
+        local = "page" if pages else "xpath"
+        begin = self._locator(URIRef(f"{span}/{local}"), first, pages)
+        if first == last:
+            self.add(span, OA.hasSelector, begin)
+            return
+        finish = self._locator(URIRef(f"{span}/end-{local}"), last, pages)
+        both = URIRef(f"{span}/range")
+        self.add(span, OA.hasSelector, both)
+        self.add(both, RDF.type, OA.RangeSelector)
+        self.add(both, OA.hasStartSelector, begin)
+        self.add(both, OA.hasEndSelector, finish)
+
+    def _locator(self, node: URIRef, label: str, pages: bool) -> URIRef:
+        if pages:
+            self.add(node, RDF.type, OA.FragmentSelector)
+            self.add(node, DCTERMS.conformsTo, RFC8118)
+            self.add(node, RDF.value, Literal(f"page={label}"))
+        else:
+            self.add(node, RDF.type, OA.XPathSelector)
+            self.add(node, RDF.value, Literal(label))
+        return node
 
     def write(self) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
         self._source()
@@ -64,9 +102,10 @@ class _Writer:
         src = self.plan.source
         self.add(self.source, RDF.type, PILOT.SourceText)
         self.add(self.source, DCTERMS.identifier, Literal(src.name))
-        self.add(self.source, DCTERMS.format, Literal("text/csv" if src.path.suffix == ".csv" else "text/plain"))
+        self.add(self.source, DCTERMS.format, Literal("text/csv" if src.path.suffix == ".csv" else src.media_type))
         self.add(self.source, PILOT.sha256, Literal(src.sha256))
-        self.add(self.source, PILOT.encoding, Literal(src.encoding))
+        if src.encoding:
+            self.add(self.source, PILOT.encoding, Literal(src.encoding))
         self.add(self.source, PILOT.characterCount, integer(len(src.text)))
         self.add(self.source, PILOT.byteSize, integer(src.byte_size))
 
@@ -75,34 +114,50 @@ class _Writer:
         self.add(pilot, RDF.type, PILOT.Pilot)
         name = plan.title.text.removesuffix("总体方案")
         self.add(pilot, SKOS.prefLabel, zh(name))
+        year = f" ({plan.year})" if plan.year else ""
         self.add(pilot, SKOS.prefLabel, Literal(
-            f"{plan.city_en} pilot programme for expanding the opening-up of the service industry ({plan.year})",
-            lang="en"))
+            f"{plan.city_en} pilot programme for expanding the opening-up of the service industry{year}", lang="en"))
         self.add(pilot, PILOT.city, self.iri("place", plan.city_slug))
         if plan.province_slug:
             self.add(pilot, PILOT.province, self.iri("place", plan.province_slug))
-        self.add(pilot, PILOT.year, Literal(str(plan.year), datatype=XSD.gYear))
+        if plan.year:
+            self.add(pilot, PILOT.year, Literal(str(plan.year), datatype=XSD.gYear))
         start = plan.notice.issued
-        self.add(pilot, PILOT.startDate, Literal(start))
-        if plan.period_years:
+        if start is not None:
+            self.add(pilot, PILOT.startDate, Literal(start))
+        if plan.period_years and start is not None:
             self.add(pilot, PILOT.periodYears, integer(plan.period_years))
             end = start.replace(year=start.year + plan.period_years, day=min(start.day, 28)
                                 if (start.month, start.day) == (2, 29) else start.day)
             self.add(pilot, PILOT.endDate, Literal(end))
         self.add(pilot, PILOT.plan, URIRef(f"{pilot}/plan"))
-        self.add(pilot, PILOT.notice, URIRef(f"{pilot}/notice"))
+        if self.has_notice:
+            self.add(pilot, PILOT.notice, URIRef(f"{pilot}/notice"))
         if plan.approved_by:
             self.add(pilot, PILOT.approvedBy, self.iri("agency", plan.approved_by))
         for slug in plan.implemented_by:
             self.add(pilot, PILOT.implementedBy, self.iri("agency", slug))
 
+    @property
+    def has_notice(self) -> bool:
+        """A copy of the plan without its covering notice gets no notice node (nothing is invented)."""
+        return self.plan.notice.span is not None
+
     def _notice(self) -> None:
         notice, subject = self.plan.notice, URIRef(f"{self.pilot}/notice")
+        if not self.has_notice:
+            return
         self.add(subject, RDF.type, PILOT.Notice)
-        self.add(subject, DCTERMS.title, zh(notice.title.text))
-        self.add(subject, PILOT.documentNumber, Literal(notice.document_number.text))
-        self.add(subject, DCTERMS.issued, Literal(notice.issued))
-        self.add(subject, PILOT.issuedBy, self.iri("agency", notice.issuer))
+        if notice.kind == "approval":
+            self.add(subject, RDF.type, PILOT.Approval)
+        if notice.title is not None:
+            self.add(subject, DCTERMS.title, zh(notice.title.text))
+        if notice.document_number is not None:
+            self.add(subject, PILOT.documentNumber, Literal(notice.document_number.text))
+        if notice.issued is not None:
+            self.add(subject, DCTERMS.issued, Literal(notice.issued))
+        if notice.issuer is not None:
+            self.add(subject, PILOT.issuedBy, self.iri("agency", notice.issuer))
         for slug in notice.addressees:
             self.add(subject, PILOT.addressedTo, self.iri("agency", slug))
         self.add(subject, PILOT.text, zh("\n".join(p.text for p in notice.body)))
@@ -113,10 +168,12 @@ class _Writer:
         plan, subject = self.plan, URIRef(f"{self.pilot}/plan")
         self.add(subject, RDF.type, PILOT.PlanDocument)
         self.add(subject, DCTERMS.title, zh(plan.title.text))
-        self.add(subject, DCTERMS.isPartOf, URIRef(f"{self.pilot}/notice"))
+        if self.has_notice:
+            self.add(subject, DCTERMS.isPartOf, URIRef(f"{self.pilot}/notice"))
         if plan.intro:
             self.add(subject, PILOT.text, zh("\n".join(p.text for p in plan.intro)))
-        self.add(subject, PILOT.taskListTitle, zh(plan.task_list_title.text))
+        if plan.task_list_title is not None:
+            self.add(subject, PILOT.taskListTitle, zh(plan.task_list_title.text))
         self.span(subject, plan.span)
         for section in plan.sections:
             node = URIRef(f"{self.pilot}/section/{section.number}")

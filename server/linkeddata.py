@@ -313,12 +313,11 @@ def _specific(iri: str, types: list[str]) -> dict:
               OPTIONAL {{ ?t pilot:narrativeParagraph ?para
                          OPTIONAL {{ ?para pilot:text ?paraText }}
                          OPTIONAL {{ ?para pilot:paragraphNumber ?paraNumber }} }}
-              OPTIONAL {{ ?t pilot:sourceSpan/oa:hasSelector ?sel .
-                         OPTIONAL {{ ?sel pilot:exact ?exact }} OPTIONAL {{ ?sel oa:start ?start }}
-                         OPTIONAL {{ ?sel oa:end ?end }} }}
-              OPTIONAL {{ ?t pilot:narrativeSpan/oa:hasSelector ?nsel .
-                         OPTIONAL {{ ?nsel pilot:exact ?nexact }} OPTIONAL {{ ?nsel oa:start ?nstart }}
-                         OPTIONAL {{ ?nsel oa:end ?nend }} }}
+              OPTIONAL {{ ?t pilot:sourceSpan/oa:hasSelector ?sel . ?sel oa:exact ?exact }}
+              OPTIONAL {{ ?t pilot:sourceSpan/oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end }}
+              OPTIONAL {{ ?t pilot:sourceSpan/oa:hasSelector ?loc . ?loc rdf:value ?where }}
+              OPTIONAL {{ ?t pilot:narrativeSpan/oa:hasSelector ?nsel . ?nsel oa:exact ?nexact }}
+              OPTIONAL {{ ?t pilot:narrativeSpan/oa:hasSelector ?npos . ?npos oa:start ?nstart ; oa:end ?nend }}
               OPTIONAL {{ ?t pilot:sourceSpan/oa:hasSource ?source }}
             }} LIMIT 1"""
         )

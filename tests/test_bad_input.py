@@ -27,7 +27,6 @@ def variants(tmp_path: Path, wuhan_text: str) -> dict[str, Path]:
         "no-task-list": _cut_at(wuhan_text, "武汉市服务业扩大开放综合试点任务清单").encode(),
         "truncated-mid-table": _cut_at(wuhan_text, "表 3 ").encode(),
         "truncated-mid-task": wuhan_text[: wuhan_text.index("11. 推进 5G") + 30].encode(),
-        "no-notice": wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面"):].encode(),
     }
     paths = {}
     for name, data in files.items():
@@ -45,7 +44,6 @@ EXPECTED = {
     "no-task-list": "no task list",
     "truncated-mid-table": "truncated",
     "truncated-mid-task": "truncated",
-    "no-notice": "no notice title",
 }
 
 

@@ -86,7 +86,7 @@ def test_fixture_spans_are_faithful_to_its_source(dataset: Dataset) -> None:
         assert str(g.value(position, PILOT.exact)) == text[start:end], position
     for thing in (T1, T2, T3):  # a task's source span holds exactly its text
         span = g.value(thing, PILOT.sourceSpan)
-        position = g.value(span, OA.hasSelector)
+        position = URIRef(f"{span}/position")
         assert str(g.value(position, PILOT.exact)) == str(g.value(thing, PILOT.text))
 
 
@@ -165,7 +165,31 @@ def _remove(s: URIRef | None, p: URIRef | None, o: object = None) -> Callable[[G
 
 
 def _position(thing: URIRef, g: Graph, prop: URIRef = PILOT.sourceSpan) -> URIRef:
-    return g.value(g.value(thing, prop), OA.hasSelector)
+    return URIRef(f"{g.value(thing, prop)}/position")
+
+
+def _drop_quote(thing: URIRef) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        span = g.value(thing, PILOT.sourceSpan)
+        quote = URIRef(f"{span}/quote")
+        g.remove((span, OA.hasSelector, quote))
+        g.remove((quote, None, None))
+
+    return mutate
+
+
+def _page_selector(thing: URIRef, value: str) -> Callable[[Graph], None]:
+    """A PDF page selector added to the thing's span, with ``value`` as its rdf:value."""
+
+    def mutate(g: Graph) -> None:
+        span = g.value(thing, PILOT.sourceSpan)
+        page = URIRef(f"{span}/page")
+        g.add((span, OA.hasSelector, page))
+        g.add((page, RDF.type, OA.FragmentSelector))
+        g.add((page, URIRef("http://purl.org/dc/terms/conformsTo"), URIRef("http://tools.ietf.org/rfc/rfc8118")))
+        g.add((page, RDF.value, Literal(value)))
+
+    return mutate
 
 
 def _span_end(thing: URIRef, end: int) -> Callable[[Graph], None]:
@@ -314,8 +338,10 @@ CASES: dict[str, Case] = {
     ),
     "measure without type": Case(_remove(P["task/1-2/measure/1"], PILOT.measureType), "exactly one pilot:measureType"),
     # --- documents
-    "notice without addressees": Case(
-        _remove(NOTICE, PILOT.addressedTo), "at least one pilot:addressedTo", NOTICE, "pilot:addressedTo"
+    "span without a text quote": Case(_drop_quote(T1), "exactly one oa:TextQuoteSelector"),
+    "PDF page selector not of the form page=N": Case(_page_selector(T1, "p3"), "page=N (RFC 8118)"),
+    "addressee that is no agency": Case(
+        _set(NOTICE, PILOT.addressedTo, T1), "pilot:addressedTo values are pilot:Agency", NOTICE, "pilot:addressedTo"
     ),
     "notice date as a string": Case(
         _set(NOTICE, DCT.issued, Literal("2022-12-29")), "dcterms:issued, an xsd:date", NOTICE

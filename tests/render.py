@@ -1,0 +1,224 @@
+"""Write a parsed plan out again as the kinds of file plans reach users in: a ministry web page
+(site chrome, ``<p>`` paragraphs, tables with ``rowspan``), a printed PDF (reportlab, built-in CID
+font, page numbers ``— N —``, ruled tables broken over pages with the header row repeated) and an
+agency's Word file (python-docx, merged cells). The tests read them back and expect the plan they
+came from: same tasks, groups, sectors, texts, narrative paragraphs and discrepancy flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pilotkg.loaders import layout
+from pilotkg.loaders.fragment import clean
+from pilotkg.loaders.model import Plan
+
+CN = "零一二三四五六七八九十"
+
+
+def cn(n: int) -> str:
+    if n <= 10:
+        return CN[n]
+    tens, units = divmod(n, 10)
+    return (CN[tens] if tens > 1 else "") + "十" + (CN[units] if units else "")
+
+
+@dataclass
+class Row:
+    group: str | None  # label printed in this row (None: spanned from above)
+    group_span: int
+    sector: str | None
+    sector_span: int
+    text: str
+
+
+@dataclass
+class Table:
+    title: str
+    has_sector: bool
+    rows: list[Row]
+
+
+def sector_labels(plan: Plan) -> dict[str, str]:
+    """The sector labels as the task list prints them (科技服务领域 …), by sector slug."""
+    lines = layout.split_lines(plan.source.text)
+    labels: dict[str, str] = {}
+    notice = layout.read_notice(plan.source, lines)
+    plan_layout = layout.read_plan(plan.source, lines, notice)
+    tables = layout.read_task_list(plan.source, lines, plan_layout.end + 1, notice.after)
+    for tl, table in zip(tables, plan.tables, strict=True):
+        if tl.sector_column is None:
+            continue
+        for row, task in zip(tl.rows, table.tasks, strict=True):
+            raw = row.labels.get(tl.sector_column)
+            if task.sector and raw is not None:
+                labels.setdefault(task.sector, clean(raw).text)
+    return labels
+
+
+def outline(plan: Plan) -> tuple[list[tuple[str, str]], list[Table]]:
+    """The plan as blocks — (kind, text) with kind title, p, h, date — and its task tables."""
+    notice = plan.notice
+    blocks: list[tuple[str, str]] = [("title", notice.title.text), ("p", f"（{notice.document_number.text}）")]
+    blocks += [("p", p.text) for p in notice.body]
+    blocks += [("sign", "商务部"), ("sign", f"{notice.issued.year}年{notice.issued.month}月{notice.issued.day}日")]
+    blocks.append(("title", plan.title.text))
+    blocks += [("p", p.text) for p in plan.intro]
+    paragraphs = {p.number: p for p in plan.paragraphs}
+    sections = {s.number: s for s in plan.sections}
+    for top in (s for s in plan.sections if "-" not in s.number):
+        blocks.append(("h", f"{cn(int(top.number))}、{top.title.text}"))
+        blocks += [("p", b.text) for b in top.body]
+        blocks += [("p", paragraphs[n].text.text) for n in top.paragraphs]
+        for child in top.children:
+            sub = sections[child]
+            blocks.append(("h", f"（{cn(int(child.split('-')[1]))}）{sub.title.text}。"))
+            blocks += [("p", b.text) for b in sub.body]
+            blocks += [("p", paragraphs[n].text.text) for n in sub.paragraphs]
+    blocks.append(("title", plan.task_list_title.text))
+    labels = sector_labels(plan)
+    tables: list[Table] = []
+    for table in plan.tables:
+        groups = {g.number: g.label.text for g in table.groups}
+        has_sector = any(t.sector for t in table.tasks)
+        rows: list[Row] = []
+        for k, task in enumerate(table.tasks):
+            prev = table.tasks[k - 1] if k else None
+            new_group = prev is None or prev.group != task.group
+            new_sector = new_group or prev.sector != task.sector
+            rows.append(Row(groups[task.group] if new_group else None, 0,
+                            labels.get(task.sector, "") if (has_sector and new_sector) else None, 0,
+                            f"{task.number}. {task.text.text}"))
+        for attr in ("group", "sector"):
+            start = None
+            for k, row in enumerate(rows):
+                if getattr(row, attr) is not None:
+                    start = k
+                if start is not None:
+                    setattr(rows[start], f"{attr}_span", getattr(rows[start], f"{attr}_span") + 1)
+        tables.append(Table(f"表 {table.number} {table.title.text}", has_sector, rows))
+    return blocks, tables
+
+
+def write_html(plan: Plan, path: Path, encoding: str = "utf-8") -> Path:
+    from html import escape
+
+    blocks, tables = outline(plan)
+    out = [f'<!DOCTYPE html><html><head><meta charset="{encoding}"><title>{escape(blocks[0][1])}</title>',
+           "<script>var x = '<p>not text</p>';</script><style>p{margin:0}</style></head><body>",
+           '<div class="header"><a href="/">首页</a> <nav><a href="#">政务公开</a> &gt; <a href="#">通知公告</a></nav>',
+           "<ul class='menu'><li>机构</li><li>新闻</li></ul></div>",
+           '<div class="crumb">当前位置：首页 &gt; 政务公开</div><div class="article">']
+    out.append(f"<h1>{escape(blocks[0][1])}</h1>")
+    out.append('<div class="meta">发布时间：2023-01-05 10:00 来源：本网 【<a href="#">大</a> <a href="#">中</a>】</div>')
+    out.append('<div class="content">')
+    for kind, text in blocks[1:]:
+        style = ' style="text-align:right"' if kind == "sign" else ""
+        tag = "h2" if kind == "title" else "p"
+        out.append(f"<{tag}{style}>{escape(text)}</{tag}>")
+    for table in tables:
+        out.append(f"<p><strong>{escape(table.title)}</strong></p>")
+        out.append('<table border="1"><tbody>')
+        header = '<td colspan="2">类别</td>' if table.has_sector else "<td>类别</td>"
+        out.append(f"<tr>{header}<td>试点任务</td></tr>")
+        for row in table.rows:
+            cells = []
+            if row.group is not None:
+                cells.append(f'<td rowspan="{row.group_span}">{escape(row.group)}</td>')
+            if table.has_sector and row.sector is not None:
+                cells.append(f'<td rowspan="{row.sector_span}">{escape(row.sector)}</td>')
+            cells.append(f"<td><p>{escape(row.text)}</p></td>")
+            out.append(f"<tr>{''.join(cells)}</tr>")
+        out.append("</tbody></table>")
+    out.append('</div></div><div class="footer"><a href="#">打印本页</a> <a href="#">关闭窗口</a>'
+               "<p>主办单位：某网站 网站标识码 000000</p></div></body></html>")
+    path.write_bytes("\n".join(out).encode(encoding))
+    return path
+
+
+def write_docx(plan: Plan, path: Path) -> Path:
+    import docx
+
+    blocks, tables = outline(plan)
+    document = docx.Document()
+    for _, text in blocks:
+        document.add_paragraph(text)
+    for table in tables:
+        document.add_paragraph(table.title)
+        columns = 3 if table.has_sector else 2
+        grid = document.add_table(rows=len(table.rows) + 1, cols=columns)
+        if table.has_sector:
+            grid.cell(0, 0).merge(grid.cell(0, 1)).text = "类别"
+        else:
+            grid.cell(0, 0).text = "类别"
+        grid.cell(0, columns - 1).text = "试点任务"
+        for k, row in enumerate(table.rows, start=1):
+            grid.cell(k, columns - 1).text = row.text
+            if row.group is not None:
+                cell = grid.cell(k, 0)
+                if row.group_span > 1:
+                    cell = cell.merge(grid.cell(k + row.group_span - 1, 0))
+                cell.text = row.group
+            if table.has_sector and row.sector is not None:
+                cell = grid.cell(k, 1)
+                if row.sector_span > 1:
+                    cell = cell.merge(grid.cell(k + row.sector_span - 1, 1))
+                cell.text = row.sector
+    document.save(str(path))
+    return path
+
+
+def write_pdf(plan: Plan, path: Path) -> Path:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK",
+                          firstLineIndent=24)
+    title = ParagraphStyle("title", parent=body, fontSize=16, leading=26, alignment=1, firstLineIndent=0)
+    right = ParagraphStyle("right", parent=body, alignment=2, firstLineIndent=0)
+    cell = ParagraphStyle("cell", parent=body, fontSize=10, leading=14, firstLineIndent=0)
+    blocks, tables = outline(plan)
+    story = []
+    for kind, text in blocks:
+        style = {"title": title, "sign": right}.get(kind, body)
+        if kind == "p" and text.endswith("：") and text == blocks[2][1]:
+            style = ParagraphStyle("addr", parent=body, firstLineIndent=0)
+        story.append(Paragraph(text, style))
+    width = A4[0] - 144
+    for table in tables:
+        story.append(Spacer(1, 12))
+        story.append(Paragraph(table.title, ParagraphStyle("th", parent=body, firstLineIndent=0)))
+        columns = 3 if table.has_sector else 2
+        data = [["类别", "", "试点任务"] if table.has_sector else ["类别", "试点任务"]]
+        spans = [("SPAN", (0, 0), (1, 0))] if table.has_sector else []
+        for k, row in enumerate(table.rows, start=1):
+            line = [Paragraph(row.group, cell) if row.group else ""]
+            if table.has_sector:
+                line.append(Paragraph(row.sector, cell) if row.sector else "")
+            line.append(Paragraph(row.text, cell))
+            data.append(line)
+            if row.group is not None and row.group_span > 1:
+                spans.append(("SPAN", (0, k), (0, k + row.group_span - 1)))
+            if table.has_sector and row.sector is not None and row.sector_span > 1:
+                spans.append(("SPAN", (1, k), (1, k + row.sector_span - 1)))
+        widths = [width * 0.14, width * 0.14, width * 0.72] if columns == 3 else [width * 0.2, width * 0.8]
+        grid = Table(data, colWidths=widths, repeatRows=1)
+        grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                  ("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
+                                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
+        story.append(grid)
+
+    def page_number(canvas, doc) -> None:  # noqa: ANN001 - reportlab's callback
+        canvas.setFont("STSong-Light", 12)
+        canvas.drawCentredString(A4[0] / 2, 40, f"— {doc.page} —")
+
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=72, rightMargin=72, topMargin=72, bottomMargin=72,
+                            invariant=1)
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
+    return path
