@@ -37,11 +37,15 @@ from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.model import Plan
 from pilotkg.loaders.plan_csv import is_meta_file, load_plan_csv
 from pilotkg.loaders.plan_text import load_plan_text
+from pilotkg.loaders.readers import SUFFIXES
 from pilotkg.loaders.to_rdf import plan_graph, plan_triples
 from pilotkg.loaders.vocabulary import DEFAULT_BASE, Vocabulary
 
 # Which loader reads which source; a CSV plan's metadata file (*.meta.toml) is read by its loader.
-LOADERS = {".txt": load_plan_text, ".csv": load_plan_csv}
+# A CSV task list goes to its own loader; every other file is read by what it holds (text, web page,
+# PDF, Word: loaders/readers.py), so a folder is searched for these suffixes, a named file is taken
+# whatever its name.
+LOADERS = {".csv": load_plan_csv} | dict.fromkeys(sorted(SUFFIXES), load_plan_text)
 SIMILARITY_GRAPH = "graph/similarity"
 VOCAB_GRAPH = "graph/vocab"
 LOG = logging.getLogger(__name__)
@@ -87,7 +91,7 @@ def source_files(sources: Iterable[Path | str]) -> list[Path]:
     for item in map(Path, sources):
         if item.is_dir():
             files += sorted(p for p in item.iterdir()
-                            if p.suffix in LOADERS and p.is_file() and not is_meta_file(p))
+                            if p.suffix.lower() in LOADERS and p.is_file() and not is_meta_file(p))
         else:
             files.append(item)  # a missing file is reported by the loader, naming it
     if not files:
@@ -96,10 +100,7 @@ def source_files(sources: Iterable[Path | str]) -> list[Path]:
 
 
 def load_plan(path: Path, vocabulary: Vocabulary) -> Plan:
-    loader = LOADERS.get(path.suffix)
-    if loader is None:
-        raise LoadError(path, f"unknown kind of source (expected {' or '.join(sorted(LOADERS))})")
-    return loader(path, vocabulary)
+    return LOADERS.get(path.suffix.lower(), load_plan_text)(path, vocabulary)
 
 
 def load_plans(files: list[Path], vocabulary: Vocabulary) -> list[Plan]:

@@ -111,7 +111,8 @@ def write_html(plan: Plan, path: Path, encoding: str = "utf-8") -> Path:
            "<ul class='menu'><li>机构</li><li>新闻</li></ul></div>",
            '<div class="crumb">当前位置：首页 &gt; 政务公开</div><div class="article">']
     out.append(f"<h1>{escape(blocks[0][1])}</h1>")
-    out.append('<div class="meta">发布时间：2023-01-05 10:00 来源：本网 【<a href="#">大</a> <a href="#">中</a>】</div>')
+    out.append('<div class="meta">发布时间：2023-01-05 10:00 来源：本网 '
+               '【<a href="#">大</a> <a href="#">中</a>】</div>')
     out.append('<div class="content">')
     for kind, text in blocks[1:]:
         style = ' style="text-align:right"' if kind == "sign" else ""
@@ -214,7 +215,7 @@ def write_pdf(plan: Plan, path: Path) -> Path:
                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
         story.append(grid)
 
-    def page_number(canvas, doc) -> None:  # noqa: ANN001 - reportlab's callback
+    def page_number(canvas, doc) -> None:
         canvas.setFont("STSong-Light", 12)
         canvas.drawCentredString(A4[0] / 2, 40, f"— {doc.page} —")
 
