@@ -59,8 +59,10 @@ def test_ascii_parenthesis_headings_with_the_body_on_the_line(tmp_path, vocabula
     text = re.sub(r"^（([一二三四五六七八九十]+)）(.+?。)\n\n", r"(\1)\2", wuhan_text, flags=re.MULTILINE)
     assert "(一)指导思想。以习近平" in text
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
-    assert [(s.number, s.title.text) for s in plan.sections] == [(s.number, s.title.text) for s in wuhan_plan.sections]
-    assert [s.body and s.body[0].text for s in plan.sections] == [s.body and s.body[0].text for s in wuhan_plan.sections]
+    def outline(p):
+        return [(s.number, s.title.text, [b.text for b in s.body]) for s in p.sections]
+
+    assert outline(plan) == outline(wuhan_plan)
     assert _tasks(plan) == _tasks(wuhan_plan)
 
 
@@ -149,14 +151,13 @@ def test_a_state_council_approval_instead_of_a_notice(tmp_path, vocabulary, wuha
 def test_page_breaks_in_the_addressees_a_heading_a_task_number_and_a_cell(tmp_path, vocabulary, wuhan_text,
                                                                            wuhan_plan):
     text = wuhan_text.replace("人力资源社会保障部、", "人力资源社\n\n— 1 —\n\n会保障部、", 1)
-    text = text.replace("、商务部：", "：")  # (no effect: the notice has no such line)
     text = text.replace("（四）优化服务业开放发展的体制机制。", "（四）优化服务业开放发展的体制\n\n— 7 —\n\n机制。")
     text = text.replace("\t\t3. 支持武汉市创建中国软件名园。", "\t\t3.\n\n— 9 —\n\n支持武汉市创建中国软件名园。")
     text = text.replace("\t\t12. 推进“设计之都”建设，创新重大项目设计招标方式，",
-                        "\t\t12. 推进“设计之都”建设，创新重大项目\n\n— 10 —\n\n类别\t\t试点任务\n充分竞争服务业\t专业服务领域\t设计招标方式，")
+                        "\t\t12. 推进“设计之都”建设，创新重大项目\n\n— 10 —\n\n类别\t\t试点任务\n"
+                        "充分竞争服务业\t专业服务领域\t设计招标方式，")
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
-    assert len(plan.notice.addressees) == 47
-    assert "human-resources" in " ".join(plan.notice.addressees) or len(set(plan.notice.addressees)) == 47
+    assert plan.notice.addressees == wuhan_plan.notice.addressees
     assert [s.title.text for s in plan.sections] == [s.title.text for s in wuhan_plan.sections]
     assert _tasks(plan) == _tasks(wuhan_plan)
 
@@ -196,7 +197,8 @@ def test_the_2021_layout_four_tables_a_municipality_copied_from_a_web_page(tmp_p
     assert len(plan.paragraphs) == 13
     assert "tianjin-government" in plan.notice.addressees and plan.implemented_by == ["tianjin-government"]
     expected = [t for t in _tasks(wuhan_plan) if t[0] != 2]
-    shifted = [((t[0] - 1) if t[0] > 2 else t[0], t[1], t[2], t[3], t[4].replace("武汉", "天津").replace("湖北", "天津"),
+    shifted = [((t[0] - 1) if t[0] > 2 else t[0], t[1], t[2], t[3],
+                t[4].replace("武汉", "天津").replace("湖北", "天津"),
                 (t[5] - 3) if t[5] and t[5] >= 8 else t[5], t[6]) for t in expected]
     assert _tasks(plan) == shifted
 
