@@ -59,6 +59,26 @@ def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool, no_valid
 
 
 @click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="An outline to read, or JSON for scripts.")
+def inspect(file: Path, fmt: str) -> None:
+    """Show what was read from FILE (text, web page, PDF, Word or CSV plan), to check against it:
+    notice parts found or missing, sections, paragraphs, tables with groups, sectors and task
+    numbers, every repair and warning. Publishes nothing."""
+    from pilotkg.graph.build import load_plan
+    from pilotkg.loaders.outline import as_text, outline
+    from pilotkg.loaders.vocabulary import Vocabulary
+
+    try:
+        plan = load_plan(file, Vocabulary.load())
+    except LoadError as exc:
+        _fail(str(exc))
+    data = outline(plan)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else as_text(data))
+
+
+@click.command()
 @sources_argument
 @base_option
 @click.option("--reason/--no-reason", default=False, help="Also check OWL consistency with HermiT (slower).")

@@ -9,6 +9,8 @@ SECTIONS = (
     ("repeat", "Tasks that repeat one another"),
     ("layout", "Layout repaired by following the narrative"),
     ("uncovered", "Narrative sentences no task carries"),
+    ("missing", "What the copy does not print (left out of the graph)"),
+    ("reader", "What the reader repaired or skipped"),
 )
 
 

@@ -354,3 +354,26 @@ def test_bad_files_get_one_clear_error(name, tmp_path, vocabulary, wuhan_text):
     assert result.exit_code == 1
     assert expected in result.output
     assert (out / "keep.txt").read_text() == "previous build"
+
+
+# --- pilotkg inspect --------------------------------------------------------------------------
+
+
+def test_inspect_outlines_what_was_read(tmp_path, rendered, wuhan_text):
+    import json
+
+    text = wuhan_text.replace("(商资发〔2022〕211号)\n", "")
+    path = _write(tmp_path, text, "copy.txt")
+    result = CliRunner().invoke(main, ["inspect", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["notice"]["document_number"] is None
+    assert [t["tasks"] for t in data["task_list"]["tables"]] == [38, 11, 18, 10, 13]
+    assert data["task_list"]["tables"][0]["groups"][0]["sectors"]["science-technology"] == "1–10"
+    assert any(f["kind"] == "missing" and "document number" in f["message"] for f in data["findings"])
+    outline = CliRunner().invoke(main, ["inspect", str(rendered["pdf"])])
+    assert outline.exit_code == 0
+    assert "document number: 商资发〔2022〕211号" in outline.output
+    assert "group 1 充分竞争性服务业 [fully-competitive] ¶ 1: tasks 1–19" in outline.output
+    bad = CliRunner().invoke(main, ["inspect", str(tmp_path / "absent.pdf")])
+    assert bad.exit_code == 1 and "file not found" in bad.output
