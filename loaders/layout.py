@@ -509,6 +509,7 @@ class TableLayout:
     group_column: int = 0
     sector_column: int | None = None  # the 领域 column (table 1 of most plans)
     label_names: list[str] = field(default_factory=list)
+    one_per_line: bool = False  # a copy that put each cell on a line of its own (no tabs)
     rows: list[TaskRow] = field(default_factory=list)
 
 
@@ -543,6 +544,12 @@ def _is_header(cells: list[Cell]) -> bool:
 
 def _set_columns(table: TableLayout, cells: list[Cell]) -> None:
     """Which column holds the tasks, the group labels and the sectors, from the header row."""
+    if len(cells) == 1 and squeeze(cells[0].fragment.text) in HEADER_LABELS:
+        # The header's cells on lines of their own: so are every row's. Labels get columns of
+        # their own left of the tasks: a group's at -2, a sector's (…领域) at -1.
+        table.one_per_line = True
+        table.task_column, table.group_column, table.sector_column = 0, -2, -1
+        return
     task_cells = [c for c in cells if "任务" in c.fragment.text]
     table.task_column = task_cells[0].column if task_cells else cells[-1].column
     labels = [c for c in cells if c.column < table.task_column and squeeze(c.fragment.text) not in NUMBER_HEADERS]
@@ -651,6 +658,17 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
         if table.task_column is None:
             raise LoadError(src.path, f"table {table.number} has no header row naming '类别' and the tasks", line.ref)
         found_cell = _task_cell(cells, table.task_column)
+        if table.one_per_line and found_cell is None and len(cells) == 1:
+            text = squeeze(cells[0].fragment.text)
+            if len(text) <= 6 and (text in HEADER_LABELS or "任务" in text):
+                continue  # the rest of the header, or the header repeated at a page break
+            if (not table.rows or _ends_sentence(table.rows[-1])) and len(text) <= 60 \
+                    and not text.endswith(SENTENCE_END):
+                column = -1 if text.endswith("领域") else -2
+                current[column] = cells[0].fragment
+                if column == -2:
+                    current.pop(-1, None)
+                continue
         if found_cell is None and table.rows and not _ends_sentence(table.rows[-1]):
             # A page break inside a task cell: the rest of the cell, whatever column it lands in,
             # less the group and sector labels printed again at the top of the new page.

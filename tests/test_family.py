@@ -377,3 +377,15 @@ def test_inspect_outlines_what_was_read(tmp_path, rendered, wuhan_text):
     assert "group 1 充分竞争性服务业 [fully-competitive] ¶ 1: tasks 1–19" in outline.output
     bad = CliRunner().invoke(main, ["inspect", str(tmp_path / "absent.pdf")])
     assert bad.exit_code == 1 and "file not found" in bad.output
+
+
+def test_a_web_copy_with_each_table_cell_on_a_line_of_its_own(tmp_path, vocabulary, wuhan_text, wuhan_plan):
+    narrative, _, task_list = wuhan_text.partition("武汉市服务业扩大开放综合试点任务清单")
+    lines = []
+    for line in task_list.split("\n"):
+        lines += [cell for cell in line.split("\t") if cell.strip()] or [""]
+    text = narrative + "武汉市服务业扩大开放综合试点任务清单" + "\n".join(lines)
+    assert "\t" not in text.partition("任务清单")[2]
+    plan = load_plan_text(_write(tmp_path, text), vocabulary)
+    assert [(t.table, t.number, t.group, t.sector, t.text.text) for t in plan.tasks()] == \
+        [(t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()]
