@@ -25,8 +25,10 @@ _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六":
 _CN_NUM = "[一二三四五六七八九十]+"
 
 # A notice sending out a plan (《…》 may be missing, or name several plans), or an approval.
-NOTICE_TITLE = re.compile(r"^(?P<issuer>\S+?)关于印发(?:《(?P<plan>[^》]+)》(?:等\S{0,8})?|(?P<loose>\S+?))的通知$")
-APPROVAL_TITLE = re.compile(r"^(?P<issuer>\S+?)关于(?P<subject>\S+?)的批复$")
+# The issuer is a name, not a breadcrumb (首页 > 通知公告 > 商务部关于…) or a site's label.
+_ISSUER = r"(?P<issuer>[^\s>›»/|：:，,。、]{2,30}?)"
+NOTICE_TITLE = re.compile(rf"^{_ISSUER}关于印发(?:《(?P<plan>[^》]+)》(?:等\S{{0,8}})?|(?P<loose>\S+?))的通知$")
+APPROVAL_TITLE = re.compile(rf"^{_ISSUER}关于(?P<subject>\S+?)的批复$")
 APPROVED_PLAN = re.compile(r"(?:原则)?同意《(?P<plan>[^》]+)》")
 PLAN_TITLE = re.compile(r"^(?P<title>\S{2,40}?服务业扩大开放综合(?:试点|示范区)\S{0,12}?方案)$")
 # A document number as printed: 商资发〔2022〕211号, 国函[2020]123号, 商资函（2025）84号.

@@ -36,7 +36,8 @@ def _missing(plan) -> set[str]:
 
 # --- text copies ------------------------------------------------------------------------------
 
-WEB_HEADER = "首页 > 政务公开 > 通知公告\n\n发布时间：2023-01-05 10:00  来源：商务部\n\n【打印】【关闭】\n\n"
+WEB_HEADER = ("首页 > 政务公开 > 通知公告 > 商务部关于印发《武汉市服务业扩大开放综合试点总体方案》的通知\n\n"
+              "发布时间：2023-01-05 10:00  来源：商务部\n\n【打印】【关闭】\n\n")
 
 
 def test_copied_from_a_web_page_with_site_lines_above_the_title(tmp_path, vocabulary, wuhan_text, wuhan_plan):
