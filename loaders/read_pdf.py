@@ -57,14 +57,16 @@ def read_pdf(path: Path, data: bytes) -> Document:
 def _items(path: Path, data: bytes) -> list[_Item]:
     import io
 
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
 
     items: list[_Item] = []
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
-                items.extend(_page_items(page))
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        reader = _PageReader()
+        for number, page in enumerate(PDFPage.create_pages(document), start=1):
+            items.extend(_page_items(reader.read(page), number))
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise LoadError(path, "the PDF is encrypted and needs a password; give an unprotected copy") from None
     except LoadError:
@@ -74,24 +76,79 @@ def _items(path: Path, data: bytes) -> list[_Item]:
     return items
 
 
-def _page_items(page) -> list[_Item]:
-    number = page.page_number
-    tables = page.find_tables()
+class _Page:
+    """A page as pdfplumber's table finder and text map need it: characters and ruling edges as
+    pdfplumber's dicts (top-left origin), nothing else. Made straight from pdfminer's layout
+    objects: pdfplumber's own page makes every attribute of every object, which costs more than
+    reading the page."""
+
+    def __init__(self, chars: list[dict], edges: list[dict], bbox: tuple[float, float, float, float]) -> None:
+        self.chars, self.edges, self.bbox = chars, edges, bbox
+
+
+class _PageReader:
+    def __init__(self) -> None:
+        from pdfminer.converter import PDFPageAggregator
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+
+        manager = PDFResourceManager(caching=True)
+        self.device = PDFPageAggregator(manager, laparams=None)
+        self.interpreter = PDFPageInterpreter(manager, self.device)
+
+    def read(self, page) -> _Page:
+        from pdfminer.layout import LTChar, LTContainer, LTCurve
+        from pdfplumber.utils import obj_to_edges
+
+        self.interpreter.process_page(page)
+        layout = self.device.get_result()
+        x0, y0, x1, y1 = page.mediabox
+        height = y1 - y0
+        chars: list[dict] = []
+        edges: list[dict] = []
+        stack = list(layout)
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, LTChar):
+                top, bottom = height - (obj.y1 - y0), height - (obj.y0 - y0)
+                chars.append({"text": obj.get_text(), "x0": obj.x0 - x0, "x1": obj.x1 - x0, "top": top,
+                              "bottom": bottom, "doctop": top, "width": obj.width, "height": obj.height,
+                              "upright": obj.upright, "size": obj.size, "object_type": "char"})
+            elif isinstance(obj, LTCurve):
+                kind = type(obj).__name__.removeprefix("LT").lower()  # rect, line or curve
+                top, bottom = height - (obj.y1 - y0), height - (obj.y0 - y0)
+                shape = {"object_type": kind, "x0": obj.x0 - x0, "x1": obj.x1 - x0, "top": top, "bottom": bottom,
+                         "doctop": top,
+                         "y0": obj.y0 - y0, "y1": obj.y1 - y0, "width": obj.width, "height": obj.height,
+                         "pts": [(px - x0, height - (py - y0)) for px, py in obj.pts]}
+                edges.extend(obj_to_edges(shape))
+            elif isinstance(obj, LTContainer):
+                stack.extend(obj)
+        chars.reverse()  # the stack read them backwards; content order is the order lines collate in
+        return _Page(chars, edges, (0.0, 0.0, x1 - x0, height))
+
+
+def _page_items(page: _Page, number: int) -> list[_Item]:
+    from pdfplumber.table import TableFinder
+    from pdfplumber.utils.text import chars_to_textmap
+
+    tables = TableFinder(page).tables if page.edges else []
     items: list[_Item] = []
     boxes = [t.bbox for t in tables]
     for table in tables:
-        texts = table.extract()
-        for row, cells in zip(table.rows, texts, strict=False):
+        for row, cells in zip(table.rows, table.extract(), strict=False):
             x0, top, x1, _ = row.bbox
             items.append(_Item(number, top, x0, x1, 0.0, cells=[_cell_text(c) for c in cells]))
-    for line in page.extract_text_lines(strip=True):
-        middle = (line["top"] + line["bottom"]) / 2
-        if any(b[1] <= middle <= b[3] and b[0] <= line["x0"] <= b[2] for b in boxes):
-            continue
+
+    def inside(char: dict) -> bool:
+        middle = (char["top"] + char["bottom"]) / 2
+        return any(b[1] <= middle <= b[3] and b[0] <= char["x0"] <= b[2] for b in boxes)
+
+    outside = [c for c in page.chars if not inside(c)]
+    for line in chars_to_textmap(outside).extract_text_lines(strip=True, return_chars=True) if outside else []:
         if PAGE_NUMBER.match(line["text"]):
             continue
-        sizes = [c.get("size", 0) for c in line.get("chars", [])]
-        size = sorted(sizes)[len(sizes) // 2] if sizes else 10.0
+        sizes = sorted(c["size"] for c in line["chars"])
+        size = sizes[len(sizes) // 2] if sizes else 10.0
         items.append(_Item(number, line["top"], line["x0"], line["x1"], size, line["text"]))
     items.sort(key=lambda item: item.top)
     return items
