@@ -242,12 +242,14 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
             clock.lap(f"{len(pilots)} pilot graph(s) read, checked and written")
             _refuse_repeats((p.slug, p.city, p.year, p.source) for p in pilots)
             parts, problems = [p.part for p in pilots], [p.problem for p in pilots]
-            vocab = _vocab_triples(base)
-            parts.append(publish.write_part(vocab, f"{base}{VOCAB_GRAPH}", parts_dir, "vocab"))
+            inline = isinstance(pool, _Inline)  # the worker's vocabulary and gate are this process's
+            vocab = _WORKER["vocab"] if inline else _vocab_triples(base)
+            parts.append(publish.write_part(vocab, f"{base}{VOCAB_GRAPH}", parts_dir, "vocab"))  # type: ignore[arg-type]
             if validate:
                 from pilotkg.graph.gate import Gate
 
-                problems.append(Gate.for_pilots(vocab).check(f"{base}{VOCAB_GRAPH}", vocab))
+                gate = _WORKER["pilot_gate"] if inline else Gate.for_pilots(vocab)  # type: ignore[arg-type]
+                problems.append(gate.check(f"{base}{VOCAB_GRAPH}", vocab))  # type: ignore[union-attr,arg-type]
             batches = enumerate(_link_batches(pilots, base))
             checked = _bounded_map(pool, _links_job, batches)
             problems += [problem for problem, _ in checked]
