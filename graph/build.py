@@ -163,13 +163,40 @@ def _start_worker(base: str, validate: bool, parts: str) -> None:
                    link_gate=Gate.for_links() if validate else None)
 
 
+def _read_ahead(files: list[Path]) -> Future | None:
+    """A lone PDF's reading, started in a forked child while this process loads the vocabulary
+    and the gate (the PDF reader is the one slow reader; on two cores the two overlap).
+
+    Only before any thread runs: a process forked from a threaded one can inherit a held lock.
+    """
+    import threading
+
+    if len(files) != 1 or threading.active_count() > 1 or files[0].suffix.lower() == ".csv":
+        return None
+    try:
+        with files[0].open("rb") as f:
+            if b"%PDF-" not in f.read(1024):
+                return None
+    except OSError:
+        return None  # the loader reports it, naming the file
+    reader = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    future = reader.submit(_read_plan, files[0])
+    reader.shutdown(wait=False)
+    return future
+
+
+def _read_plan(path: Path) -> Plan:
+    return load_plan(path, Vocabulary.load())
+
+
 def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     """Read one plan; write its graph as a part; check it."""
     index, path = job
     from pilotkg.graph.report import plan_section
 
     base = str(_WORKER["base"])
-    plan = load_plan(path, _WORKER["vocabulary"])  # type: ignore[arg-type]
+    ahead = _WORKER.pop("read_ahead", None)
+    plan = ahead.result() if ahead is not None else load_plan(path, _WORKER["vocabulary"])  # type: ignore[union-attr,arg-type]
     name = f"{base}graph/{plan.slug}"
     triples = publish.ox_triples(plan_triples(plan, base))
     gate = _WORKER["pilot_gate"]
@@ -204,10 +231,12 @@ class _Inline(Executor):
         return future
 
 
-def _pool(jobs: int, base: str, validate: bool, parts: Path) -> Executor:
+def _pool(jobs: int, base: str, validate: bool, parts: Path, ahead: Future | None = None) -> Executor:
     workers = min(jobs, os.cpu_count() or 1)
     if workers <= 1:
         _start_worker(base, validate, str(parts))
+        if ahead is not None:
+            _WORKER["read_ahead"] = ahead
         return _Inline()
     # forkserver, not fork: rudof and Oxigraph run threads, and a process forked from a threaded
     # one can inherit a lock no thread will ever release (the build then hangs).
@@ -233,7 +262,7 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
     parts_dir.mkdir()
     clock = _Clock()
     try:
-        with _pool(len(files), base, validate, parts_dir) as pool:
+        with _pool(len(files), base, validate, parts_dir, _read_ahead(files)) as pool:
             try:
                 pilots = list(pool.map(_pilot_job, enumerate(files), chunksize=_chunksize(len(files))))
             except BaseException:
