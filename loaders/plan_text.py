@@ -122,16 +122,15 @@ def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary, fin
     if n.issuer is not None:
         agency = vocabulary.agencies.resolve(n.issuer)
         if agency is None:
-            raise LoadError(src.path, f"agency '{n.issuer}' is not in the gazetteer vocab/agencies.csv "
-                                      "(add its full name, short forms and English name)", n.title_line.ref)
-        issuer = agency.slug
+            findings.append(_unknown_agency("issuer", n.issuer, n.title_line))
+        else:
+            issuer = agency.slug
     slugs: list[str] = []
-    for name in names:
+    for name in _shared_suffixes(names, vocabulary):
         agency = vocabulary.agencies.resolve(name)
         if agency is None:
-            raise LoadError(src.path, f"agency '{name}' is not in the gazetteer vocab/agencies.csv "
-                                      "(add its full name, short forms and English name)", addressee_ref)
-        if agency.slug not in slugs:
+            findings.append(_unknown_agency("addressee", name, n.addressee_lines[-1]))
+        elif agency.slug not in slugs:
             slugs.append(agency.slug)
     body = [layout.join_paragraph(b) for b in layout.split_paragraphs(n.body_lines)]
     if n.addressee_lines:
@@ -155,6 +154,33 @@ def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary, fin
         signature=clean(n.signature_line.fragment()) if n.signature_line else None,
         year_from_number=year,
     )
+
+
+def _unknown_agency(role: str, name: str, line: layout.Line | None) -> Finding:
+    """An agency the gazetteer does not hold is not linked (an IRI is never guessed); the report
+    says so, so that it can be added to vocab/agencies.csv."""
+    where = f" ({_where(line)})" if line is not None else ""
+    return Finding("missing", "notice", f"{role} “{name}”{where} is not in the gazetteer vocab/agencies.csv: "
+                                        "not linked (add its full name, short forms and English name)")
+
+
+def _shared_suffixes(names: list[str], vocabulary: Vocabulary) -> list[str]:
+    """Addressees that share the last one's suffix (天津市、上海市、重庆市人民政府: three governments)."""
+    out = list(names)
+    for k, name in enumerate(names):
+        if vocabulary.agencies.resolve(name) is not None or vocabulary.places.resolve(name) is None:
+            continue
+        for later in names[k + 1:]:
+            head = next((p.name_zh for p in vocabulary.places if later.startswith(p.name_zh)), None)
+            if head is None:
+                break
+            suffix = later[len(head):]
+            if suffix and vocabulary.agencies.resolve(name + suffix) is not None:
+                out[k] = name + suffix
+                break
+            if suffix:
+                break
+    return out
 
 
 def _city(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> tuple[str, Place]:
@@ -183,9 +209,7 @@ def _approver(src: SourceText, notice: Notice, vocabulary: Vocabulary) -> str | 
     for paragraph in notice.body:
         if m := APPROVAL.search(paragraph.text):
             agency = vocabulary.agencies.resolve(m["who"])
-            if agency is None:
-                raise LoadError(src.path, f"approving authority '{m['who']}' is not in vocab/agencies.csv")
-            return agency.slug
+            return agency.slug if agency is not None else None  # not linked where not in the gazetteer
     return None
 
 

@@ -390,3 +390,14 @@ def test_a_web_copy_with_each_table_cell_on_a_line_of_its_own(tmp_path, vocabula
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert [(t.table, t.number, t.group, t.sector, t.text.text) for t in plan.tasks()] == \
         [(t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()]
+
+
+def test_addressees_sharing_a_suffix_and_one_the_gazetteer_lacks(tmp_path, vocabulary, wuhan_text, wuhan_plan):
+    start = wuhan_text.index("湖北省人民政府，中央组织部")
+    end = wuhan_text.index("：", start)
+    text = wuhan_text[:start] + "天津市、上海市、海南省、湖北省人民政府，外交部、星际事务部" + wuhan_text[end:]
+    plan = load_plan_text(_write(tmp_path, text), vocabulary)
+    assert plan.notice.addressees == ["tianjin-government", "shanghai-government", "hainan-government",
+                                      "hubei-government", "mfa"]
+    assert any("星际事务部" in m and "not linked" in m for m in _missing(plan))
+    assert _tasks(plan) == _tasks(wuhan_plan)
