@@ -193,7 +193,7 @@ def read_notice(src: SourceText, lines: list[Line]) -> NoticeLayout:
     for k in range(len(order)):
         for pattern, what in ((NOTICE_TITLE, "notice"), (APPROVAL_TITLE, "approval")):
             found = _heading_at(lines, order, k, pattern)
-            if found is not None and (what == "notice" or "方案" in found[0]["subject"]):
+            if found is not None and (what == "notice" or re.search("方案|试点", found[0]["subject"])):
                 m, title_idx = found
                 notice_at, kind, issuer = k, what, m["issuer"]
                 named = m["plan"] if what == "notice" else None
@@ -359,7 +359,9 @@ class PlanLayout:
     sections: list[SectionLayout]
     paragraphs: list[NumberedLayout]
     task_list_line: Line | None  # the task list's title (``…任务清单``), when it prints one
-    end: int  # index of the line where the task list begins
+    end: int  # index of the line where the task list begins (its title, or its first table)
+    task_list_lines: list[Line] = field(default_factory=list)  # the title's lines (a page break can split it)
+    tasks_start: int = 0  # index of the first line after the task list's title
 
     @property
     def title_line(self) -> Line:
@@ -401,9 +403,8 @@ def read_plan(src: SourceText, lines: list[Line], notice: NoticeLayout) -> PlanL
     """The plan's narrative: from after its title to the task list."""
     start = notice.plan_start
     skip = notice.after
-    end = next((k for k in range(start, len(lines)) if lines[k].cells is None and TASK_LIST.search(lines[k].bare)
-                and lines[k].number not in skip), None)
-    task_list_line = lines[end] if end is not None else None
+    end, title_lines = _task_list_title(lines, start, skip)
+    task_list_line = title_lines[0] if title_lines else None
     if end is None:
         end = next((k for k in range(start, len(lines))
                     if (lines[k].cells is None and (m := TABLE.match(lines[k].bare)) and m["num"] in ("1", "一"))
@@ -478,7 +479,26 @@ def read_plan(src: SourceText, lines: list[Line], notice: NoticeLayout) -> PlanL
         else:
             loose.append(line)
     flush_loose()
-    return PlanLayout(notice.plan_title_lines, split_paragraphs(intro), sections, paragraphs, task_list_line, end)
+    tasks_start = (title_lines[-1].number if title_lines else end)  # lines[n] is the line after line n
+    return PlanLayout(notice.plan_title_lines, split_paragraphs(intro), sections, paragraphs, task_list_line, end,
+                      title_lines, tasks_start)
+
+
+def _task_list_title(lines: list[Line], start: int, skip: set[int]) -> tuple[int | None, list[Line]]:
+    """Where the task list's title (``…任务清单``) stands, and its lines: a page break can split it."""
+    order = [k for k in range(start, len(lines)) if not blank(lines[k]) and lines[k].number not in skip]
+    for n, k in enumerate(order):
+        line = lines[k]
+        if line.cells is not None:
+            continue
+        if TASK_LIST.search(line.bare):
+            return k, [line]
+        nxt = lines[order[n + 1]] if n + 1 < len(order) else None
+        if (nxt is not None and nxt.cells is None and len(squeeze(line.bare + nxt.bare)) <= 40
+                and "任务" in line.bare and TASK_LIST.search(squeeze(line.bare + nxt.bare))
+                and not line.bare.endswith(SENTENCE_END)):
+            return k, [line, nxt]
+    return None, []
 
 
 # --- task list ------------------------------------------------------------------------------
@@ -623,7 +643,7 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
     tables: list[TableLayout] = []
     table: TableLayout | None = None
     current: dict[int, Fragment] = {}
-    k = start if lines[start].cells is not None or TABLE.match(lines[start].bare) else start + 1
+    k = start
     pending_title: Line | None = None  # a text line that may title the next table (no 表 N headings)
     while k < len(lines):
         line = lines[k]
@@ -638,6 +658,13 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
             current = {}
             continue
         cells = _cells(line)
+        if (table is not None and table.task_column is None and not table.rows and line.cells is None
+                and "\t" not in line.text and not _is_header(cells) and len(table.lines) <= 2
+                and not table.title.text.endswith(SENTENCE_END)):
+            # A page break inside the table's title: the rest of it, before the header row.
+            table.title = clean(Fragment.join([table.title, line.fragment()]))
+            table.lines.append(line)
+            continue
         if _is_header(cells):
             if table is None or (table.rows and pending_title is not None):
                 title = clean(pending_title.fragment()) if pending_title is not None else clean(line.fragment()[:0])

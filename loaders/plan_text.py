@@ -54,8 +54,7 @@ def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
     src, lines = document.source, document.lines
     notice_layout = layout.read_notice(src, lines)
     plan_layout = layout.read_plan(src, lines, notice_layout)
-    start = plan_layout.end + (1 if plan_layout.task_list_line is not None else 0)
-    tables_layout = layout.read_task_list(src, lines, start, notice_layout.after)
+    tables_layout = layout.read_task_list(src, lines, plan_layout.tasks_start, notice_layout.after)
     findings: list[Finding] = [Finding("reader", src.kind, note) for note in document.notes]
     notice = _notice(src, notice_layout, vocabulary, findings)
     city, place = _city(src, notice_layout, vocabulary)
@@ -77,7 +76,7 @@ def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
     last_narrative = lines[plan_layout.end - 1] if plan_layout.end > 0 else first
     plan_lines = [line for line in lines[first.number - 1: last_narrative.number]
                   if not layout.blank(line) and line.number not in notice_layout.after]
-    task_list_title = (clean(plan_layout.task_list_line.fragment()) if plan_layout.task_list_line is not None
+    task_list_title = (layout.join_paragraph(plan_layout.task_list_lines) if plan_layout.task_list_lines
                        else None)
     return Plan(
         source=src,

@@ -46,7 +46,7 @@ def sector_labels(plan: Plan) -> dict[str, str]:
     labels: dict[str, str] = {}
     notice = layout.read_notice(plan.source, lines)
     plan_layout = layout.read_plan(plan.source, lines, notice)
-    tables = layout.read_task_list(plan.source, lines, plan_layout.end + 1, notice.after)
+    tables = layout.read_task_list(plan.source, lines, plan_layout.tasks_start, notice.after)
     for tl, table in zip(tables, plan.tables, strict=True):
         if tl.sector_column is None:
             continue

@@ -401,3 +401,22 @@ def test_addressees_sharing_a_suffix_and_one_the_gazetteer_lacks(tmp_path, vocab
                                       "hubei-government", "mfa"]
     assert any("星际事务部" in m and "not linked" in m for m in _missing(plan))
     assert _tasks(plan) == _tasks(wuhan_plan)
+
+
+def test_page_breaks_in_the_task_lists_title_and_a_tables_title(tmp_path, vocabulary, wuhan_text, wuhan_plan):
+    text = wuhan_text.replace("\n武汉市服务业扩大开放综合试点任务清单\n", "\n武汉市服务业扩大开放综合试点任务\n\n— 8 —\n\n清单\n")
+    text = text.replace("表 4 优化服务业开放发展的体制机制\n", "表 4 优化服务业开放发展的体制\n\n— 12 —\n\n机制\n")
+    plan = load_plan_text(_write(tmp_path, text), vocabulary)
+    assert plan.task_list_title.text == wuhan_plan.task_list_title.text
+    assert [t.title.text for t in plan.tables] == [t.title.text for t in wuhan_plan.tables]
+    assert [b.text for b in plan.sections[-1].body] == [b.text for b in wuhan_plan.sections[-1].body]
+    assert _tasks(plan) == _tasks(wuhan_plan)
+
+
+def test_an_approval_titled_by_the_pilot_it_allows(tmp_path, vocabulary, wuhan_text, wuhan_plan):
+    approval = APPROVAL.replace("国务院关于武汉市服务业扩大开放综合试点总体方案的批复",
+                                "国务院关于同意在武汉市开展服务业扩大开放综合试点的批复")
+    text = approval + wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面"):]
+    plan = load_plan_text(_write(tmp_path, text), vocabulary)
+    assert plan.notice.kind == "approval" and plan.approved_by == "state-council"
+    assert _tasks(plan) == _tasks(wuhan_plan)
