@@ -404,7 +404,8 @@ def test_addressees_sharing_a_suffix_and_one_the_gazetteer_lacks(tmp_path, vocab
 
 
 def test_page_breaks_in_the_task_lists_title_and_a_tables_title(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    text = wuhan_text.replace("\n武汉市服务业扩大开放综合试点任务清单\n", "\n武汉市服务业扩大开放综合试点任务\n\n— 8 —\n\n清单\n")
+    text = wuhan_text.replace("\n武汉市服务业扩大开放综合试点任务清单\n",
+                              "\n武汉市服务业扩大开放综合试点任务\n\n— 8 —\n\n清单\n")
     text = text.replace("表 4 优化服务业开放发展的体制机制\n", "表 4 优化服务业开放发展的体制\n\n— 12 —\n\n机制\n")
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.task_list_title.text == wuhan_plan.task_list_title.text
