@@ -18,6 +18,7 @@ closed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,12 +27,25 @@ import pyrudof
 from rdflib import Graph, Namespace, URIRef
 
 from pilotkg.graph.validate import SH, TARGETS, load_shapes, split_shapes, validate
+from pilotkg.paths import SHAPES_DIR
 
 __all__ = ["Gate", "SparqlRule", "link_types", "range_types", "shapes_about", "sparql_rules"]
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_RANGE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#range")
+
+
+def _shapes() -> Graph:
+    """The shapes graph, parsed once a process for as long as the files stay as they are (a
+    build makes three gates from it; parsing the Turtle cost more than the checks). Read only."""
+    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(SHAPES_DIR.glob("*.ttl")))
+    return _parsed_shapes(files)
+
+
+@functools.cache
+def _parsed_shapes(files: tuple[tuple[str, int, int], ...]) -> Graph:
+    return load_shapes()
 
 
 def shapes_about(shapes: Graph, classes: Iterable[URIRef], props: Iterable[URIRef]) -> Graph:
@@ -118,20 +132,20 @@ class Gate:
     @classmethod
     def for_pilots(cls, context: list[ox.Triple]) -> Gate:
         """Every shape: a pilot's graph (or the vocabulary) is checked against the whole model."""
-        return cls(load_shapes(), context)
+        return cls(_shapes(), context)
 
     @classmethod
     def for_links(cls) -> Gate:
         """The shapes about similarity links only, which need nothing beside the links but the types
         of what they join (see :func:`link_types`): the tasks are checked in their pilots' graphs."""
-        return cls(shapes_about(load_shapes(), [PILOT.Similarity], [PILOT.similarTo]), [])
+        return cls(shapes_about(_shapes(), [PILOT.Similarity], [PILOT.similarTo]), [])
 
     @classmethod
     def for_derived(cls, triples: list[ox.Triple], context: list[ox.Triple]) -> Gate:
         """The shapes that target what ``triples`` hold (their classes, the subjects of their
         predicates): for a graph derived from the others, such as the statistics."""
         classes = {URIRef(t.object.value) for t in triples if t.predicate == RDF_TYPE}
-        return cls(shapes_about(load_shapes(), classes, {URIRef(t.predicate.value) for t in triples}), context)
+        return cls(shapes_about(_shapes(), classes, {URIRef(t.predicate.value) for t in triples}), context)
 
     def check(self, name: str, triples: list[ox.Triple]) -> str | None:
         """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
