@@ -48,6 +48,7 @@ test: build assets
 # The endpoint benchmark drives both servers with wrk (Debian's package), installed when missing.
 bench: build
 	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/kinds_bench.py
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/endpoint_bench.py
 

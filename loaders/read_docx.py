@@ -35,13 +35,8 @@ def read_docx(path: Path, data: bytes) -> Document:
     out = TextBuilder("xpath")
     body = document.element.body
     tables = 0
-    counts = {"p": 0, "tbl": 0}
-    for child in body.iterchildren():
+    for child, where in _blocks(body, "/w:document/w:body"):
         tag = child.tag.removeprefix(W)
-        if tag not in counts:
-            continue
-        counts[tag] += 1
-        where = f"/w:document/w:body/w:{tag}[{counts[tag]}]"
         if tag == "p":
             for part in _text(child).split("\n"):
                 out.line([(part, where)], where)
@@ -53,6 +48,26 @@ def read_docx(path: Path, data: bytes) -> Document:
     source = SourceText(path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=None, text=out.text(),
                         byte_size=len(data), kind="docx", media_type=MEDIA_TYPE, locators=out.locators)
     return Document(source, out.lines)
+
+
+def _blocks(parent, path: str):
+    """The paragraphs and tables under ``parent`` in document order, with their XPaths; content
+    controls (``w:sdt``) and custom XML wrappers are looked through, as Word shows their content."""
+    counts: dict[str, int] = {}
+    for child in parent.iterchildren():
+        if not isinstance(child.tag, str):
+            continue
+        tag = child.tag.removeprefix(W)
+        counts[tag] = counts.get(tag, 0) + 1
+        where = f"{path}/w:{tag}[{counts[tag]}]"
+        if tag in ("p", "tbl"):
+            yield child, where
+        elif tag == "sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _blocks(content, f"{where}/w:sdtContent")
+        elif tag == "customXml":
+            yield from _blocks(child, where)
 
 
 def _text(paragraph) -> str:

@@ -170,13 +170,47 @@ def write_docx(plan: Plan, path: Path) -> Path:
     return path
 
 
-def write_pdf(plan: Plan, path: Path) -> Path:
+def _paged(table: Table, page_rows: int, split: bool) -> list[list[tuple[str | None, int, str | None, int, str]]]:
+    """The table's rows cut into pages of ``page_rows`` rows, as a printed table breaks: each page
+    prints its group and sector labels again in its first row (spans end at the page). With
+    ``split``, the last task of the first page runs on at the top of the next, without a number."""
+    group = sector = None
+    flat: list[tuple[str | None, str | None, str]] = []
+    for row in table.rows:
+        group = row.group if row.group is not None else group
+        sector = row.sector if row.sector is not None else sector
+        flat.append((group, sector, row.text))
+    if split and len(flat) > page_rows:
+        g, s, text = flat[page_rows - 1]
+        cut = len(text) // 2
+        flat[page_rows - 1] = (g, s, text[:cut])
+        flat.insert(page_rows, (g, s, text[cut:]))
+    pages = []
+    for start in range(0, len(flat), page_rows):
+        chunk = flat[start: start + page_rows]
+        rows = []
+        for k, (g, s, text) in enumerate(chunk):
+            new_group = k == 0 or chunk[k - 1][0] != g
+            new_sector = new_group or chunk[k - 1][1] != s
+            g_span = next((n for n in range(k + 1, len(chunk)) if chunk[n][0] != g), len(chunk)) - k
+            s_span = next((n for n in range(k + 1, len(chunk)) if chunk[n][0] != g or chunk[n][1] != s),
+                          len(chunk)) - k
+            rows.append((g if new_group else None, g_span, s if new_sector else None, s_span, text))
+        pages.append(rows)
+    return pages
+
+
+def write_pdf(plan: Plan, path: Path, page_rows: int | None = None, split: bool = False) -> Path:
+    """The plan as a printed PDF. With ``page_rows``, each table breaks after that many rows onto a
+    new page that repeats the header row and the group and sector cells (``split``: a task cell
+    broken over the page too); without, reportlab breaks the tables where they fill a page."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Table as Grid
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     body = ParagraphStyle("body", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK",
@@ -196,24 +230,29 @@ def write_pdf(plan: Plan, path: Path) -> Path:
         story.append(Spacer(1, 12))
         story.append(Paragraph(table.title, ParagraphStyle("th", parent=body, firstLineIndent=0)))
         columns = 3 if table.has_sector else 2
-        data = [["类别", "", "试点任务"] if table.has_sector else ["类别", "试点任务"]]
-        spans = [("SPAN", (0, 0), (1, 0))] if table.has_sector else []
-        for k, row in enumerate(table.rows, start=1):
-            line = [Paragraph(row.group, cell) if row.group else ""]
-            if table.has_sector:
-                line.append(Paragraph(row.sector, cell) if row.sector else "")
-            line.append(Paragraph(row.text, cell))
-            data.append(line)
-            if row.group is not None and row.group_span > 1:
-                spans.append(("SPAN", (0, k), (0, k + row.group_span - 1)))
-            if table.has_sector and row.sector is not None and row.sector_span > 1:
-                spans.append(("SPAN", (1, k), (1, k + row.sector_span - 1)))
-        widths = [width * 0.14, width * 0.14, width * 0.72] if columns == 3 else [width * 0.2, width * 0.8]
-        grid = Table(data, colWidths=widths, repeatRows=1)
-        grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                  ("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
-                                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
-        story.append(grid)
+        pages = (_paged(table, page_rows, split and table is tables[0]) if page_rows else
+                 [[(r.group, r.group_span, r.sector, r.sector_span, r.text) for r in table.rows]])
+        for n, rows in enumerate(pages):
+            if n:
+                story.append(PageBreak())
+            data = [["类别", "", "试点任务"] if table.has_sector else ["类别", "试点任务"]]
+            spans = [("SPAN", (0, 0), (1, 0))] if table.has_sector else []
+            for k, (group, group_span, sector, sector_span, text) in enumerate(rows, start=1):
+                line = [Paragraph(group, cell) if group else ""]
+                if table.has_sector:
+                    line.append(Paragraph(sector, cell) if sector else "")
+                line.append(Paragraph(text, cell))
+                data.append(line)
+                if group is not None and group_span > 1:
+                    spans.append(("SPAN", (0, k), (0, k + group_span - 1)))
+                if table.has_sector and sector is not None and sector_span > 1:
+                    spans.append(("SPAN", (1, k), (1, k + sector_span - 1)))
+            widths = [width * 0.14, width * 0.14, width * 0.72] if columns == 3 else [width * 0.2, width * 0.8]
+            grid = Grid(data, colWidths=widths, repeatRows=1)
+            grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                      ("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
+                                      ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
+            story.append(grid)
 
     def page_number(canvas, doc) -> None:
         canvas.setFont("STSong-Light", 12)

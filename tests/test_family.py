@@ -214,11 +214,14 @@ def rendered(tmp_path_factory, wuhan_plan) -> dict[str, Path]:
         "html": render.write_html(wuhan_plan, out / "wuhan-2022.html"),
         "html-gbk": render.write_html(wuhan_plan, out / "wuhan-gbk.htm", encoding="gbk"),
         "pdf": render.write_pdf(wuhan_plan, out / "wuhan-2022.pdf"),
+        # Tables broken every 7 rows, header and group and sector cells printed again on each page,
+        # a task cell broken over a page.
+        "pdf-paged": render.write_pdf(wuhan_plan, out / "wuhan-paged.pdf", page_rows=7, split=True),
         "docx": render.write_docx(wuhan_plan, out / "wuhan-2022.docx"),
     }
 
 
-@pytest.mark.parametrize("kind", ["html", "html-gbk", "pdf", "docx"])
+@pytest.mark.parametrize("kind", ["html", "html-gbk", "pdf", "pdf-paged", "docx"])
 def test_the_plan_as_a_web_page_a_pdf_and_a_word_file(kind, rendered, vocabulary, wuhan_plan):
     plan = load_plan_text(rendered[kind], vocabulary)
     assert _tasks(plan) == _tasks(wuhan_plan)
@@ -420,4 +423,25 @@ def test_an_approval_titled_by_the_pilot_it_allows(tmp_path, vocabulary, wuhan_t
     text = approval + wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面"):]
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.notice.kind == "approval" and plan.approved_by == "state-council"
+    assert _tasks(plan) == _tasks(wuhan_plan)
+
+
+def test_a_word_file_with_its_notice_inside_a_content_control(tmp_path, rendered, vocabulary, wuhan_plan):
+    import docx
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    document = docx.Document(str(rendered["docx"]))
+    body = document.element.body
+    sdt = etree.SubElement(body, qn("w:sdt"))
+    content = etree.SubElement(sdt, qn("w:sdtContent"))
+    first = list(body.iterchildren(qn("w:p")))[:6]
+    first[0].addprevious(sdt)
+    for paragraph in first:
+        content.append(paragraph)
+    path = tmp_path / "controlled.docx"
+    document.save(str(path))
+    plan = load_plan_text(path, vocabulary)
+    assert plan.notice.document_number.text == "商资发〔2022〕211号"
+    assert plan.notice.addressees == wuhan_plan.notice.addressees
     assert _tasks(plan) == _tasks(wuhan_plan)
