@@ -123,7 +123,7 @@ class Gate:
         self.context = context
         self.context_nt = ox.serialize(context, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-        self.rudof.read_shacl(core.serialize(format="turtle"))
+        self.rudof.read_shacl(core.serialize(format="nt"), format=pyrudof.ShaclFormat.NTriples)
         # The context is read once; each graph is staged on top of it and rolled back after.
         if self.context_nt:
             self.rudof.read_data(self.context_nt, format=pyrudof.RDFFormat.NTriples,
