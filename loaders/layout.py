@@ -580,6 +580,9 @@ def _set_columns(table: TableLayout, cells: list[Cell]) -> None:
         table.group_column, table.sector_column = 0, None
         return
     table.group_column = labels[0].column
+    if len(labels) == 1 and "领域" in labels[0].fragment.text and "类别" not in labels[0].fragment.text:
+        table.sector_column = labels[0].column  # one label column, headed 领域: its groups are sectors
+        return
     sectors = [c for c in labels[1:] if "领域" in c.fragment.text or "行业" in c.fragment.text]
     if sectors:
         table.sector_column = sectors[0].column

@@ -284,6 +284,7 @@ class _TableReader:
         # With two label columns (类别 spanning both), the second is the sector (领域).
         self.sector_column = tl.sector_column
         self.groups: dict[int | str, TaskGroup] = {}  # by narrative paragraph, or by label text
+        self.unknown_sectors: set[str] = set()
 
     def read(self) -> TaskTable:
         covered: set[int] = set()
@@ -341,10 +342,13 @@ class _TableReader:
         narrative_label = unit.sector_label if unit is not None else None
         resolved = {}
         for name in (narrative_label, layout_label):
-            if name:
+            if name and name not in resolved:
                 resolved[name] = self.vocabulary.sectors.resolve(name)
-                if resolved[name] is None:
-                    raise LoadError(self.src.path, f"sector '{name}' is not in vocab/sectors.ttl", row.line.ref)
+                if resolved[name] is None and name not in self.unknown_sectors:
+                    self.unknown_sectors.add(name)
+                    self.findings.append(Finding("missing", f"table {self.tl.number}", (
+                        f"sector “{name}” ({_where(row.line)}) is not in the sector scheme vocab/sectors.ttl: "
+                        "not linked (add it as a concept or a label)")))
         narrative_sector = resolved.get(narrative_label) if narrative_label else None
         layout_sector = resolved.get(layout_label) if layout_label else None
         if narrative_sector and layout_sector and narrative_sector != layout_sector:

@@ -445,3 +445,28 @@ def test_a_word_file_with_its_notice_inside_a_content_control(tmp_path, rendered
     assert plan.notice.document_number.text == "商资发〔2022〕211号"
     assert plan.notice.addressees == wuhan_plan.notice.addressees
     assert _tasks(plan) == _tasks(wuhan_plan)
+
+
+def test_a_first_table_headed_by_sector_alone(tmp_path, vocabulary, wuhan_text, wuhan_plan):
+    """Table 1 with one label column, 领域: the groups come from the narrative, the sectors from it."""
+    head, _, rest = wuhan_text.partition("表 1 ")
+    table1, _, tail = rest.partition("表 2 ")
+    lines = []
+    for line in table1.split("\n"):
+        parts = line.split("\t")
+        if line.startswith("类别"):
+            line = "领域\t试点任务"
+        elif len(parts) >= 3:
+            line = "\t".join(parts[1:])
+        lines.append(line)
+    text = head + "表 1 " + "\n".join(lines) + "表 2 " + tail
+    plan = load_plan_text(_write(tmp_path, text), vocabulary)
+    assert _tasks(plan) == _tasks(wuhan_plan)
+    assert [g.label.text for g in plan.tables[0].groups] == [g.label.text for g in wuhan_plan.tables[0].groups]
+
+
+def test_a_sector_the_scheme_lacks_is_reported_not_fatal(tmp_path, vocabulary, wuhan_text):
+    text = wuhan_text.replace("专业服务领域：", "星际服务领域：").replace("\t专业服务领域\t", "\t星际服务领域\t")
+    plan = load_plan_text(_write(tmp_path, text), vocabulary)
+    assert [t.sector for t in plan.tables[0].tasks[10:14]] == [None] * 4
+    assert any("星际服务领域" in m for m in _missing(plan))
