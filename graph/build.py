@@ -284,7 +284,7 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
             problems += [problem for problem, _ in checked]
             if checked:
                 parts.append(publish.merge_parts([part for _, part in checked], parts_dir, "similarity"))
-            clock.lap(f"{sum(part.triples for _, part in checked) // 7} similarity pair(s) linked, checked, written")
+            clock.lap(f"{sum(part.triples for _, part in checked)} similarity triple(s) linked, checked, written")
             reports = [p for p in problems if p]
             if reports:
                 raise BuildError("the graph does not conform to the shapes; nothing was published\n"
@@ -382,7 +382,8 @@ def _vocab_triples(base: str) -> list[ox.Triple]:
 
 def _link_batches(pilots: Sequence[BuiltPilot], base: str) -> Iterator[bytes]:
     """The similarity links of every pilot's tasks and measures as N-Triples, ``LINK_BATCH`` pairs
-    (seven triples each) a batch: the main process never holds them all."""
+    (seven triples each, and the compared forms masking changed) a batch: the main process never
+    holds them all."""
     tasks = [item for p in pilots for item in p.task_items]
     measures = [item for p in pilots for item in p.measure_items]
     batch: list[bytes] = []

@@ -5,7 +5,12 @@ in the next city's plan. This module finds those pairs and writes them as links 
 follow (``pilot:similarTo``) and weigh (a ``pilot:Similarity`` node carrying the score).
 
 Similarity is the Jaccard index of the two texts' sets of character n-grams (bigrams by
-default) after dropping whitespace and punctuation: Chinese has no spaces to split words on, and
+default) after masking place names and dropping whitespace and punctuation. Plans name their
+own city ("支持武汉市创建中国软件名园" / "支持南京市创建中国软件名园"): every place name of the
+gazetteer (vocab/places.csv, full and short forms: 武汉市, 武汉, 湖北省, 湖北) is replaced by
+``PLACE`` in the compared form, so the same task in two cities scores 1.0; the texts themselves
+stay as printed, and a Similarity node records the compared forms that masking changed
+(``pilot:comparedForm``). Chinese has no spaces to split words on, and
 character bigrams approximate words well enough that a changed word lowers the score by about
 its length. Pairs are found without comparing every pair:
 
@@ -24,6 +29,7 @@ directions), which keeps it linear in the number of plans; ``max_links=None`` ke
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -49,6 +55,26 @@ ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the
 SEED = 20240601  # of the MinHash permutations: fixed, so that every run finds the same pairs
 _CHUNK = 4096  # records per signature chunk: bounds numpy's temporary (rows × n-grams) array
 _NOISE = re.compile(r"[\W_]+")  # whitespace and punctuation; CJK ideographs are \w
+
+
+PLACE = "〇"  # what a masked place name becomes: one character, so the n-grams around it stay
+
+
+@functools.cache
+def place_pattern() -> re.Pattern[str] | None:
+    """The gazetteer's place names, longest first (湖北省 before 湖北), as one pattern."""
+    from pilotkg.loaders.vocabulary import Vocabulary
+
+    names = {name for place in Vocabulary.load().places for name in (place.name_zh, place.short_zh) if len(name) > 1}
+    if not names:
+        return None
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))))
+
+
+def mask_places(text: str) -> str:
+    """``text`` with every place name of the gazetteer replaced by ``PLACE``."""
+    pattern = place_pattern()
+    return pattern.sub(PLACE, text) if pattern is not None else text
 
 
 def normalise(text: str) -> str:
@@ -231,23 +257,34 @@ def _bucket_pairs(keys: np.ndarray, count: int) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A task or measure to compare: its IRI and text."""
+    """A task or measure to compare: its IRI, its text, and the form that is compared (place names
+    masked; the same as the text where it names no place)."""
 
     iri: URIRef
     text: str
+    compared: str = ""
+
+    @property
+    def form(self) -> str:
+        return self.compared or self.text
 
 
 def task_items(plans: Iterable[Plan], base: str) -> list[Item]:
     """Every task of ``plans``, with the IRI docs/model.md gives it."""
-    return [Item(URIRef(_task_iri(base, plan, task.table, task.number)), task.text.text)
+    return [_item(_task_iri(base, plan, task.table, task.number), task.text.text)
             for plan in plans for task in plan.tasks()]
+
+
+def _item(iri: str, text: str) -> Item:
+    compared = mask_places(text)
+    return Item(URIRef(iri), text, compared if compared != text else "")
 
 
 def measure_items(plans: Iterable[Plan], base: str, min_length: int = MIN_MEASURE_LENGTH) -> list[Item]:
     """Every measure of ``plans`` whose normalised text has at least ``min_length`` characters."""
-    return [Item(URIRef(f"{_task_iri(base, plan, task.table, task.number)}/measure/{m.number}"), m.text.text)
+    return [_item(f"{_task_iri(base, plan, task.table, task.number)}/measure/{m.number}", m.text.text)
             for plan in plans for task in plan.tasks() for m in task.measures
-            if len(normalise(m.text.text)) >= min_length]
+            if len(normalise(mask_places(m.text.text))) >= min_length]
 
 
 def _task_iri(base: str, plan: Plan, table: int, number: int) -> str:
@@ -257,22 +294,24 @@ def _task_iri(base: str, plan: Plan, table: int, number: int) -> str:
 def method_label(threshold: float, n: int, max_links: int | None = None) -> str:
     """The pilot:method literal: what was compared and how, so a score can be interpreted."""
     cap = f"; each text linked to at most its {max_links} most similar" if max_links else ""
-    return (f"Jaccard index of character {n}-grams (whitespace and punctuation removed), "
-            f"threshold {threshold:g}{cap}")
+    return (f"Jaccard index of character {n}-grams (place names of the gazetteer masked as {PLACE}, "
+            f"whitespace and punctuation removed), threshold {threshold:g}{cap}")
 
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
 def linked_pairs(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
-                 max_links: int | None = None) -> Iterator[tuple[URIRef, URIRef, URIRef, float]]:
-    """(a, b, similarity node, score) for each similar pair of ``items``, a before b."""
-    texts, keys = [item.text for item in items], [str(item.iri) for item in items]
+                 max_links: int | None = None) -> Iterator[tuple[URIRef, URIRef, URIRef, float, list[str]]]:
+    """(a, b, similarity node, score, compared forms that masking changed) for each similar pair of
+    ``items``, a before b."""
+    texts, keys = [item.form for item in items], [str(item.iri) for item in items]
     for i, j, score in similar_pairs(texts, threshold, n, max_links, keys):
         a, b = sorted((items[i].iri, items[j].iri))
         if a == b:
             continue
-        yield a, b, URIRef(f"{base}id/similarity/{hashlib.sha1(f'{a} {b}'.encode()).hexdigest()[:16]}"), score
+        forms = sorted({item.compared for item in (items[i], items[j]) if item.compared})
+        yield a, b, URIRef(f"{base}id/similarity/{hashlib.sha1(f'{a} {b}'.encode()).hexdigest()[:16]}"), score, forms
 
 
 def link_lines(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
@@ -283,12 +322,14 @@ def link_lines(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRE
     scores: dict[float, str] = {}
     similar, between, score_p = (f"<{PILOT.similarTo}>", f"<{PILOT.between}>", f"<{PILOT.similarityScore}>")
     kind = f"<{RDF.type}> <{PILOT.Similarity}>"
-    for a, b, node, score in linked_pairs(items, base, threshold, n, max_links):
+    compared = f"<{PILOT.comparedForm}>"
+    for a, b, node, score, forms in linked_pairs(items, base, threshold, n, max_links):
         if score not in scores:
             scores[score] = str(ox.Literal(str(score_literal(score)), datatype=ox.NamedNode(str(XSD.decimal))))
+        masked = "".join(f"<{node}> {compared} {ox.Literal(form, language='zh')} .\n" for form in forms)
         yield (f"<{a}> {similar} <{b}> .\n<{b}> {similar} <{a}> .\n<{node}> {kind} .\n"
                f"<{node}> {between} <{a}> .\n<{node}> {between} <{b}> .\n<{node}> {score_p} {scores[score]} .\n"
-               f"<{node}> <{PILOT.method}> {method} .\n").encode()
+               f"<{node}> <{PILOT.method}> {method} .\n{masked}").encode()
 
 
 def link_triples(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD,
@@ -297,9 +338,11 @@ def link_triples(items: Sequence[Item], base: str, threshold: float = DEFAULT_TH
     its own graph without a second copy in memory)."""
     method = Literal(method_label(threshold, n, max_links))
     scores: dict[float, Literal] = {}
-    for a, b, node, score in linked_pairs(items, base, threshold, n, max_links):
+    for a, b, node, score, forms in linked_pairs(items, base, threshold, n, max_links):
         if score not in scores:
             scores[score] = score_literal(score)
+        for form in forms:
+            yield node, PILOT.comparedForm, Literal(form, lang="zh")
         yield a, PILOT.similarTo, b
         yield b, PILOT.similarTo, a
         yield node, RDF.type, PILOT.Similarity
