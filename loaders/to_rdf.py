@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from pilotkg.loaders.fragment import Fragment
 from pilotkg.loaders.model import Plan, Task
@@ -29,6 +29,17 @@ class _Writer:
         self.triples: dict[tuple[URIRef, URIRef, URIRef | Literal], None] = {}  # an ordered set
         self.pilot = URIRef(f"{base}id/pilot/{plan.slug}")
         self.source = URIRef(f"{self.pilot}/source")
+        self.labels: dict[URIRef, tuple[str, str]] = {}
+        year = f" {plan.year}" if plan.year else ""
+        self.names = (f"{plan.city_en}{year}", f"{plan.city}{f'{plan.year}年' if plan.year else ''}")
+
+    def label(self, subject: URIRef, en: str, zh_: str) -> None:
+        """An rdfs:label that names the part within its pilot ("Wuhan 2022 · Table 1 · Task 27"), so
+        that generic tools show names instead of IRIs."""
+        en, zh_ = f"{self.names[0]} · {en}", f"{self.names[1]} · {zh_}"
+        self.labels[subject] = (en, zh_)
+        self.add(subject, RDFS.label, Literal(en, lang="en"))
+        self.add(subject, RDFS.label, Literal(zh_, lang="zh"))
 
     def iri(self, kind: str, local: str) -> URIRef:
         return URIRef(f"{self.base}id/{kind}/{local}")
@@ -47,6 +58,11 @@ class _Writer:
         src = self.plan.source
         span = URIRef(f"{subject}/{name}")
         self.add(subject, prop, span)
+        if subject in self.labels:
+            en, zh_ = self.labels[subject]
+            narrative = name != "span"
+            self.add(span, RDFS.label, Literal(f"{en} · {'narrative' if narrative else 'source'} span", lang="en"))
+            self.add(span, RDFS.label, Literal(f"{zh_} · {'叙述原文' if narrative else '原文'}", lang="zh"))
         self.add(subject, PROV.wasDerivedFrom, self.source)
         self.add(span, RDF.type, OA.SpecificResource)
         self.add(span, OA.hasSource, self.source)
@@ -148,6 +164,8 @@ class _Writer:
         if not self.has_notice:
             return
         self.add(subject, RDF.type, PILOT.Notice)
+        approval = notice.kind == "approval"
+        self.label(subject, "Approval" if approval else "Notice", "批复" if approval else "通知")
         if notice.kind == "approval":
             self.add(subject, RDF.type, PILOT.Approval)
         if notice.title is not None:
@@ -167,6 +185,7 @@ class _Writer:
     def _plan(self) -> None:
         plan, subject = self.plan, URIRef(f"{self.pilot}/plan")
         self.add(subject, RDF.type, PILOT.PlanDocument)
+        self.label(subject, "Plan", "总体方案")
         self.add(subject, DCTERMS.title, zh(plan.title.text))
         if self.has_notice:
             self.add(subject, DCTERMS.isPartOf, URIRef(f"{self.pilot}/notice"))
@@ -179,6 +198,7 @@ class _Writer:
             node = URIRef(f"{self.pilot}/section/{section.number}")
             parent = section.number.rpartition("-")[0]
             self.add(node, RDF.type, PILOT.Section)
+            self.label(node, f"Section {section.number}", f"第{section.number}部分")
             self.add(node, DCTERMS.title, zh(section.title.text))
             self.add(node, PILOT.sectionNumber, Literal(section.number))
             self.add(node, DCTERMS.isPartOf, URIRef(f"{self.pilot}/section/{parent}") if parent else subject)
@@ -190,6 +210,7 @@ class _Writer:
         for paragraph in plan.paragraphs:
             node = URIRef(f"{self.pilot}/paragraph/{paragraph.number}")
             self.add(node, RDF.type, PILOT.Paragraph)
+            self.label(node, f"Paragraph {paragraph.number}", f"第{paragraph.number}段")
             self.add(node, PILOT.paragraphNumber, integer(paragraph.number))
             self.add(node, PILOT.heading, zh(paragraph.heading.text))
             self.add(node, PILOT.text, zh(paragraph.text.text))
@@ -199,6 +220,7 @@ class _Writer:
     def _table(self, table) -> None:
         node = URIRef(f"{self.pilot}/table/{table.number}")
         self.add(node, RDF.type, PILOT.TaskTable)
+        self.label(node, f"Table {table.number}", f"表{table.number}")
         self.add(node, PILOT.tableNumber, integer(table.number))
         self.add(node, DCTERMS.title, zh(table.title.text))
         self.add(node, DCTERMS.isPartOf, URIRef(f"{self.pilot}/plan"))
@@ -208,6 +230,7 @@ class _Writer:
         for group in table.groups:
             g = URIRef(f"{self.pilot}/group/{table.number}-{group.number}")
             self.add(g, RDF.type, PILOT.TaskGroup)
+            self.label(g, f"Table {table.number} · Group {group.number}", f"表{table.number} · 第{group.number}组")
             self.add(g, SKOS.prefLabel, zh(group.label.text))
             self.add(g, PILOT.inTable, node)
             self.add(g, PILOT.groupNumber, integer(group.number))
@@ -222,6 +245,7 @@ class _Writer:
     def _task(self, task: Task, table: URIRef) -> None:
         t = URIRef(f"{self.pilot}/task/{task.table}-{task.number}")
         self.add(t, RDF.type, PILOT.Task)
+        self.label(t, f"Table {task.table} · Task {task.number}", f"表{task.table} · 任务{task.number}")
         self.add(t, PILOT.ofPilot, self.pilot)
         self.add(t, PILOT.inTable, table)
         self.add(t, PILOT.inGroup, URIRef(f"{self.pilot}/group/{task.table}-{task.group}"))
@@ -244,6 +268,8 @@ class _Writer:
             m = URIRef(f"{t}/measure/{measure.number}")
             self.add(t, PILOT.hasMeasure, m)
             self.add(m, RDF.type, PILOT.Measure)
+            self.label(m, f"Table {task.table} · Task {task.number} · Measure {measure.number}",
+                       f"表{task.table} · 任务{task.number} · 措施{measure.number}")
             self.add(m, PILOT.ofTask, t)
             self.add(m, PILOT.measureNumber, integer(measure.number))
             self.add(m, PILOT.text, zh(measure.text.text))
