@@ -10,6 +10,7 @@ inside their container when there are many.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, render_template, request
@@ -121,6 +122,16 @@ def _truncate(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def text_px(text: str) -> float:
+    """How wide ``text`` is drawn in the charts' 12 px font: a Chinese character is a full em, a
+    Latin one about half (sizing by characters alone cut "武汉市 Wuhan 2022" to "汉市 Wuhan 2022")."""
+    return sum(12.5 if unicodedata.east_asian_width(ch) in "WF" else 7.0 for ch in text)
+
+
+def _label_width(labels: list[str]) -> int:
+    return int(16 + max([text_px(_truncate(label, 32)) for label in labels] + [56.0]))
+
+
 def _row_height(rows: int) -> int:
     return 28 if rows <= 12 else 20
 
@@ -182,12 +193,12 @@ def heat_map(
     chart = HeatMap(id=id, title=title, unit=unit, share=share)
     cell_w = 36 if len(columns) <= 24 else 28
     row_h = _row_height(len(pilots))
-    label_w = 12 + 7 * min(32, max([len(p["label"]) for p in pilots] + [8]))
+    label_w = _label_width([p["label"] for p in pilots])
     column_chars = 26
-    longest = max([len(_column_text(c)) for c in columns] + [4])
-    chart.head_height = int(14 + min(longest, column_chars) * 6.4 * math.sin(math.radians(50)))
+    longest = max([text_px(_truncate(_column_text(c), column_chars)) for c in columns] + [28.0])
+    chart.head_height = int(18 + longest * math.sin(math.radians(50)))
     chart.label_width = label_w
-    overhang = int(min(longest, column_chars) * 6.4 * math.cos(math.radians(50)))  # the last head's tail
+    overhang = int(longest * math.cos(math.radians(50)))  # the last head's tail
     chart.width = label_w + len(columns) * cell_w + max(70, overhang + 12)
     totals = {p["iri"]: sum(counts.get((p["iri"], c["iri"]), 0) for c in columns) for p in pilots}
     values = {
@@ -320,7 +331,7 @@ def stacked(
     if any(c["iri"] == NONE for c in columns):
         groups.append({"key": "none", "members": [NONE], "iri": "", "label": "(no type)", "fill": NONE_COLOUR})
     row_h = _row_height(len(pilots))
-    chart.label_width = 12 + 7 * min(32, max([len(p["label"]) for p in pilots] + [8]))
+    chart.label_width = _label_width([p["label"] for p in pilots])
     chart.bar_width = 480
     chart.width = chart.label_width + chart.bar_width + 70
     chart.height = max(1, len(pilots) * row_h)

@@ -77,8 +77,8 @@ def summary() -> dict:
             WHERE {
               { ?pilot a pilot:Pilot } UNION { ?task a pilot:Task } UNION { ?measure a pilot:Measure }
               UNION { ?table a pilot:TaskTable } UNION { ?group a pilot:TaskGroup }
-              UNION { ?agency a pilot:Agency } UNION { ?sector skos:inScheme pk:sector }
-            }"""
+              UNION { ?agencyCount pilot:refAgency ?agency } UNION { ?sectorCount pilot:refSector ?sector }
+            }"""  # agencies and sectors the pilots use (the statistics graph has no zero counts), not the vocabularies
         )
         counts = {k: int(v["value"]) for k, v in (counts_rows[0] if counts_rows else {}).items()}
         triples = rt.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")

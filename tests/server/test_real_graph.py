@@ -49,6 +49,19 @@ def test_home_page_counts_match_sparql(real_client):
         "SELECT (COUNT(?t) AS ?n) WHERE { ?t a <https://w3id.org/pilotkg/ontology#Task> }",
     )
     assert tasks == int(rows[0]["n"]["value"]) > 0
+    # Sectors and agencies: those the pilots use, not those the vocabularies hold.
+    pilot = "https://w3id.org/pilotkg/ontology#"
+    used = {
+        "sectors": f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?t <{pilot}sector> ?s }}",
+        "agencies": f"""SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{
+            VALUES ?p {{ <{pilot}issuedBy> <{pilot}addressedTo> <{pilot}approvedBy> <{pilot}implementedBy>
+                        <{pilot}mentionsAgency> }} ?x ?p ?a }}""",
+        "vocabulary": f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a a <{pilot}Agency> }}",
+    }
+    counts = {k: int(select(real_client, q)[0]["n"]["value"]) for k, q in used.items()}
+    assert int(re.search(r'id="count-sectors">\s*(\d+)', html).group(1)) == counts["sectors"] > 0
+    assert int(re.search(r'id="count-agencies">\s*(\d+)', html).group(1)) == counts["agencies"] > 0
+    assert counts["agencies"] < counts["vocabulary"]
 
 
 def test_every_task_page_renders(real_client):
