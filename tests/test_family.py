@@ -470,3 +470,22 @@ def test_a_sector_the_scheme_lacks_is_reported_not_fatal(tmp_path, vocabulary, w
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert [t.sector for t in plan.tables[0].tasks[10:14]] == [None] * 4
     assert any("星际服务领域" in m for m in _missing(plan))
+
+
+def test_every_part_has_a_label_in_chinese_and_english(wuhan_plan):
+    from rdflib import RDF, RDFS, URIRef
+
+    from pilotkg.loaders.to_rdf import OA, PILOT, plan_graph
+
+    graph = plan_graph(wuhan_plan, "https://w3id.org/pilotkg/")
+    kinds = [PILOT.Task, PILOT.Measure, PILOT.Paragraph, PILOT.TaskTable, PILOT.TaskGroup, PILOT.Section,
+             PILOT.Notice, PILOT.PlanDocument, OA.SpecificResource]
+    for kind in kinds:
+        things = list(graph.subjects(RDF.type, kind))
+        assert things, kind
+        for thing in things:
+            labels = {label.language: str(label) for label in graph.objects(thing, RDFS.label)}
+            assert set(labels) == {"zh", "en"}, thing
+    task = URIRef("https://w3id.org/pilotkg/id/pilot/wuhan-2022/task/1-27")
+    assert {str(x) for x in graph.objects(task, RDFS.label)} == {"Wuhan 2022 · Table 1 · Task 27",
+                                                                   "武汉市2022年 · 表1 · 任务27"}

@@ -262,3 +262,13 @@ def test_compare_on_the_real_graph(app_factory):
     assert sum(cells(html, "heat-sectors").values()) == int(tasks) > 0
     page = client.get("/id/pilot/wuhan-2022.html")
     assert page.status_code == 200 and 'id="similar-elsewhere"' in page.get_data(as_text=True)
+
+
+def test_chart_labels_are_sized_by_their_drawn_width():
+    from pilotkg.server.compare import heat_map, text_px
+
+    pilots = [{"iri": "p1", "label": "武汉市 Wuhan 2022"}, {"iri": "p2", "label": "乌鲁木齐市 Urumqi 2025"}]
+    columns = [{"iri": "s", "label": "健康医疗服务", "en": "Health and medical services", "total": 3}]
+    chart = heat_map("h", "t", "tasks", pilots, columns, {("p1", "s"): 3})
+    assert chart.label_width >= max(text_px(p["label"]) for p in pilots) + 8  # drawn right-aligned at width − 8
+    assert text_px("武汉市") > text_px("Wuhan")  # three Chinese characters are wider than five Latin letters
