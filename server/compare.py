@@ -176,6 +176,7 @@ class HeatMap:
     head_height: int = 0
     body_height: int = 0
     label_width: int = 0
+    total_x: int = 0  # where the totals column stands
     columns: list[dict] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
     legend: list[dict] = field(default_factory=list)
@@ -194,12 +195,13 @@ def heat_map(
     cell_w = 36 if len(columns) <= 24 else 28
     row_h = _row_height(len(pilots))
     label_w = _label_width([p["label"] for p in pilots])
-    column_chars = 26
+    column_chars = 64  # whole labels (the longest sector, zh · en, is under 50 characters)
     longest = max([text_px(_truncate(_column_text(c), column_chars)) for c in columns] + [28.0])
     chart.head_height = int(18 + longest * math.sin(math.radians(50)))
     chart.label_width = label_w
     overhang = int(longest * math.cos(math.radians(50)))  # the last head's tail
     chart.width = label_w + len(columns) * cell_w + max(70, overhang + 12)
+    chart.total_x = label_w + len(columns) * cell_w + 6
     totals = {p["iri"]: sum(counts.get((p["iri"], c["iri"]), 0) for c in columns) for p in pilots}
     values = {
         (p["iri"], c["iri"]): (
