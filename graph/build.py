@@ -279,12 +279,17 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
 
                 gate = _WORKER["pilot_gate"] if inline else Gate.for_pilots(vocab)  # type: ignore[arg-type]
                 problems.append(gate.check(f"{base}{VOCAB_GRAPH}", vocab))  # type: ignore[union-attr,arg-type]
-            batches = enumerate(_link_batches(pilots, base))
+            shared: dict[tuple[str, str], int] = {}
+            batches = enumerate(_link_batches(pilots, base, shared))
             checked = _bounded_map(pool, _links_job, batches)
             problems += [problem for problem, _ in checked]
             if checked:
                 parts.append(publish.merge_parts([part for _, part in checked], parts_dir, "similarity"))
             clock.lap(f"{sum(part.triples for _, part in checked)} similarity triple(s) linked, checked, written")
+            alignments = _alignments(pilots, base, shared, pool if validate else None, parts_dir)
+            if alignments.triples:
+                parts.append(alignments)
+            clock.lap(f"alignments made, checked and written ({alignments.triples} triples)")
             reports = [p for p in problems if p]
             if reports:
                 raise BuildError("the graph does not conform to the shapes; nothing was published\n"
@@ -380,15 +385,62 @@ def _vocab_triples(base: str) -> list[ox.Triple]:
     return publish.ox_triples(vocab_graph(base))
 
 
-def _link_batches(pilots: Sequence[BuiltPilot], base: str) -> Iterator[bytes]:
+def _pilot_of(iri: URIRef | str, base: str) -> str:
+    """The pilot slug of a task or measure IRI ``{base}id/pilot/{slug}/task/…``."""
+    return str(iri)[len(base) + len("id/pilot/"):].split("/", 1)[0]
+
+
+def _alignments(pilots: Sequence[BuiltPilot], base: str, shared: dict[tuple[str, str], int], pool: Executor | None,
+                folder: Path) -> publish.Part:
+    """The alignments of each pilot with its most similar pilots (graph/alignment.py), checked
+    against their shapes in batches on the workers, as a part."""
+    from pilotkg.graph.alignment import ALIGNMENT_GRAPH, align, alignment_lines, partners
+
+    tasks = {p.slug: p.task_items for p in pilots}
+    batches: list[bytes] = []
+    for a, b in partners(shared, sorted(tasks)):
+        batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b]), base)))
+    if pool is not None and batches:
+        reports = [r for r in _bounded_map(pool, _alignment_job, _grouped(batches)) if r]
+        if reports:
+            raise BuildError("the alignment graph does not conform to the shapes; nothing was published\n"
+                             + "\n".join(reports))
+    triples = list(ox.parse(b"".join(batches), ox.RdfFormat.N_TRIPLES)) if batches else []
+    return publish.write_part(triples, f"{base}{ALIGNMENT_GRAPH}", folder, "alignment")
+
+
+def _grouped(batches: list[bytes], size: int = 20) -> Iterator[bytes]:
+    for start in range(0, len(batches), size):
+        yield b"".join(batches[start: start + size])
+
+
+def _alignment_job(batch: bytes) -> str | None:
+    from pilotkg.graph.alignment import ALIGNMENT_GRAPH
+    from pilotkg.graph.gate import Gate, range_types
+
+    triples = list(ox.parse(batch, ox.RdfFormat.N_TRIPLES))
+    vocab = _WORKER["vocab"]
+    gate = Gate.for_derived(triples, vocab)  # type: ignore[arg-type]
+    return gate.check(f"{_WORKER['base']}{ALIGNMENT_GRAPH}", triples + range_types(triples, vocab))  # type: ignore[arg-type]
+
+
+def _link_batches(pilots: Sequence[BuiltPilot], base: str,
+                  shared: dict[tuple[str, str], int] | None = None) -> Iterator[bytes]:
     """The similarity links of every pilot's tasks and measures as N-Triples, ``LINK_BATCH`` pairs
     (seven triples each, and the compared forms masking changed) a batch: the main process never
     holds them all."""
     tasks = [item for p in pilots for item in p.task_items]
     measures = [item for p in pilots for item in p.measure_items]
     batch: list[bytes] = []
-    for items in (tasks, measures):
-        for pair in link_lines(items, base, max_links=MAX_LINKS):
+
+    def count(a: URIRef, b: URIRef) -> None:  # links between two pilots' tasks
+        x, y = _pilot_of(a, base), _pilot_of(b, base)
+        if x != y and shared is not None:
+            key = (min(x, y), max(x, y))
+            shared[key] = shared.get(key, 0) + 1
+
+    for items, seen in ((tasks, count), (measures, None)):
+        for pair in link_lines(items, base, max_links=MAX_LINKS, seen=seen):
             batch.append(pair)
             if len(batch) == LINK_BATCH:
                 yield b"".join(batch)

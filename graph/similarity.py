@@ -271,18 +271,18 @@ class Item:
 
 def task_items(plans: Iterable[Plan], base: str) -> list[Item]:
     """Every task of ``plans``, with the IRI docs/model.md gives it."""
-    return [_item(_task_iri(base, plan, task.table, task.number), task.text.text)
+    return [item_of(_task_iri(base, plan, task.table, task.number), task.text.text)
             for plan in plans for task in plan.tasks()]
 
 
-def _item(iri: str, text: str) -> Item:
+def item_of(iri: str, text: str) -> Item:
     compared = mask_places(text)
     return Item(URIRef(iri), text, compared if compared != text else "")
 
 
 def measure_items(plans: Iterable[Plan], base: str, min_length: int = MIN_MEASURE_LENGTH) -> list[Item]:
     """Every measure of ``plans`` whose normalised text has at least ``min_length`` characters."""
-    return [_item(f"{_task_iri(base, plan, task.table, task.number)}/measure/{m.number}", m.text.text)
+    return [item_of(f"{_task_iri(base, plan, task.table, task.number)}/measure/{m.number}", m.text.text)
             for plan in plans for task in plan.tasks() for m in task.measures
             if len(normalise(mask_places(m.text.text))) >= min_length]
 
@@ -315,15 +315,19 @@ def linked_pairs(items: Sequence[Item], base: str, threshold: float = DEFAULT_TH
 
 
 def link_lines(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
-               max_links: int | None = None) -> Iterator[bytes]:
+               max_links: int | None = None,
+               seen: Callable[[URIRef, URIRef], None] | None = None) -> Iterator[bytes]:
     """The triples of :func:`link_triples` as N-Triples lines, written directly: a build makes
-    millions of them, and rdflib terms cost more than the linking itself."""
+    millions of them, and rdflib terms cost more than the linking itself. ``seen`` is told each
+    linked pair (a build counts the links pilots share)."""
     method = str(ox.Literal(method_label(threshold, n, max_links)))
     scores: dict[float, str] = {}
     similar, between, score_p = (f"<{PILOT.similarTo}>", f"<{PILOT.between}>", f"<{PILOT.similarityScore}>")
     kind = f"<{RDF.type}> <{PILOT.Similarity}>"
     compared = f"<{PILOT.comparedForm}>"
     for a, b, node, score, forms in linked_pairs(items, base, threshold, n, max_links):
+        if seen is not None:
+            seen(a, b)
         if score not in scores:
             scores[score] = str(ox.Literal(str(score_literal(score)), datatype=ox.NamedNode(str(XSD.decimal))))
         masked = "".join(f"<{node}> {compared} {ox.Literal(form, language='zh')} .\n" for form in forms)

@@ -23,7 +23,7 @@ from pilotkg.paths import ONTOLOGY_DIR, VOCAB_DIR
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 ONTOLOGY_FILE = ONTOLOGY_DIR / "pilotkg.ttl"
-SCHEME_FILES = ("sectors.ttl", "categories.ttl", "measure-types.ttl")
+SCHEME_FILES = ("sectors.ttl", "categories.ttl", "measure-types.ttl", "alignment-statuses.ttl")
 PLACE_CLASSES = {
     "city": (PILOT.City,),
     "province": (PILOT.Province,),

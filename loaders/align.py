@@ -107,7 +107,8 @@ def best_label(label: str, candidates: dict[int, str]) -> int | None:
     return None if best is None else best[2]
 
 
-def word_diff(narrative: str, task: str, context: int = 4) -> list[str]:
+def word_diff(narrative: str, task: str, context: int = 4,
+              names: tuple[str, str] = ("narrative", "task list")) -> list[str]:
     """Each difference between the two wordings, in reading order, with a little context.
 
     Character edits separated by at most two unchanged characters are reported as one change, so
@@ -126,5 +127,5 @@ def word_diff(narrative: str, task: str, context: int = 4) -> list[str]:
         before, after = narrative[max(0, a0 - context): a0], narrative[a1: a1 + context]
         old, new = narrative[a0:a1], task[b0:b1]
         verb = "added" if not old else "omitted" if not new else "replaced"
-        lines.append(f"{verb}: narrative “…{before}[{old}]{after}…” → task list “…{before}[{new}]{after}…”")
+        lines.append(f"{verb}: {names[0]} “…{before}[{old}]{after}…” → {names[1]} “…{before}[{new}]{after}…”")
     return lines

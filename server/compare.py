@@ -10,6 +10,7 @@ inside their container when there are many.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -453,3 +454,109 @@ def similar_for_pilot(pilot: str) -> dict:
         "methods": list(dict.fromkeys(elsewhere["methods"] + within["methods"])),
         "limit": SIMILAR_LIMIT,
     }
+
+
+# -- two pilots, task by task --------------------------------------------------------------------
+ALIGNMENT_VIEWS = {"all": "every task", "new": "only in one plan", "reworded": "reworded"}
+PILOT_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # what a pilot's IRI ends with: nothing else reaches a query
+
+
+def pair_alignment(a: str, b: str) -> dict | None:
+    """The alignment of pilot ``a`` with pilot ``b`` (slugs), computed from their tasks with the
+    build's method (graph/alignment.py), so any two pilots can be compared; None for an unknown pilot."""
+    from pilotkg.graph.alignment import METHOD, align
+    from pilotkg.graph.similarity import item_of
+
+    rt = runtime()
+    prefix = rt.settings.id_prefix
+
+    def tasks(slug: str) -> list | None:
+        pilot = f"{prefix}pilot/{slug}"
+        if not rt.select(f"SELECT ?p WHERE {{ BIND(<{pilot}> AS ?p) ?p a pilot:Pilot }} LIMIT 1"):
+            return None
+        rows = rt.select(f"""SELECT ?t ?text ?table ?n WHERE {{
+              ?t pilot:ofPilot <{pilot}> ; a pilot:Task ; pilot:text ?text ;
+                 pilot:taskNumber ?n ; pilot:inTable/pilot:tableNumber ?table }}""")
+        ordered = sorted(rows, key=lambda r: (int(r["table"]["value"]), int(r["n"]["value"])))
+        return [item_of(r["t"]["value"], r["text"]["value"]) for r in ordered]
+
+    def memo() -> dict | None:
+        a_tasks, b_tasks = tasks(a), tasks(b)
+        if a_tasks is None or b_tasks is None:
+            return None
+        alignment = align(a, a_tasks, b, b_tasks)
+        labels = Labeller([f"{prefix}pilot/{a}", f"{prefix}pilot/{b}"])
+        rows = []
+        for row in alignment.rows:
+            left = right = None
+            if row.a is not None and row.b is not None and row.status == "reworded":
+                left, right = wording_diff(row.a.text, row.b.text)
+            rows.append({
+                "status": row.status,
+                "a": _task_cell(row.a, left), "b": _task_cell(row.b, right),
+                "score": f"{row.score:.3f}" if row.score is not None else "",
+                "differences": list(row.differences),
+            })
+        counts = {s: alignment.count(s) for s in ("same", "reworded", "only-a", "only-b")}
+        return {"a": a, "b": b, "a_label": labels(f"{prefix}pilot/{a}"),
+                "b_label": labels(f"{prefix}pilot/{b}"), "rows": rows, "counts": counts, "method": METHOD}
+
+    return rt.memo(f"alignment {a} {b}", memo)
+
+
+def _task_cell(item, segments) -> dict | None:
+    if item is None:
+        return None
+    iri = str(item.iri)
+    return {"iri": iri, "number": iri.rsplit("/", 1)[1], "text": item.text,
+            "segments": segments or [(False, item.text)]}
+
+
+@bp.route("/compare/pair")
+def compare_pair_form() -> Response:
+    """The /compare page's form: two pilot slugs → their side-by-side page."""
+    from flask import abort, redirect
+
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    if not PILOT_SLUG.match(a) or not PILOT_SLUG.match(b):
+        abort(400, description="choose two pilots by slug: ?a=wuhan-2022&b=nanjing-2023")
+    return redirect(f"/compare/{a}/{b}", code=303)
+
+
+@bp.route("/compare/<a>/<b>")
+@bp.route("/compare/<a>/<b>.<fmt>")
+def compare_pair(a: str, b: str, fmt: str = "html") -> Response:
+    """Two pilots side by side, task by task: same wording, reworded (differences marked), only in
+    one; ``?show=new|reworded`` filters; ``.csv`` downloads every row."""
+    from flask import abort
+
+    if fmt not in ("html", "csv") or not PILOT_SLUG.match(a) or not PILOT_SLUG.match(b):
+        abort(404, description="pilots are named by slug, such as /compare/wuhan-2022/nanjing-2023")
+    data = pair_alignment(a, b)
+    if data is None:
+        abort(404, description=f"no pilot {a!r} or {b!r} in the graph (slugs such as wuhan-2022)")
+    if fmt == "csv":
+        return _alignment_csv(data)
+    show = request.args.get("show", "all")
+    if show not in ALIGNMENT_VIEWS:
+        abort(400, description=f"show must be one of {', '.join(ALIGNMENT_VIEWS)}")
+    wanted = {"all": None, "new": {"only-a", "only-b"}, "reworded": {"reworded"}}[show]
+    rows = [r for r in data["rows"] if wanted is None or r["status"] in wanted]
+    return render_template("compare_pair.html", data=data, rows=rows, show=show, views=ALIGNMENT_VIEWS)
+
+
+def _alignment_csv(data: dict) -> Response:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["status", f"task_{data['a']}", f"text_{data['a']}", f"task_{data['b']}", f"text_{data['b']}",
+                     "score", "differences"])
+    for row in data["rows"]:
+        a, b = row["a"] or {}, row["b"] or {}
+        writer.writerow([row["status"], a.get("iri", ""), a.get("text", ""), b.get("iri", ""), b.get("text", ""),
+                         row["score"], " | ".join(row["differences"])])
+    name = f"alignment-{data['a']}-{data['b']}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

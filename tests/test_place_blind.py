@@ -83,3 +83,18 @@ def test_the_twins_share_sectors_and_agencies(twin_build):
         assert of("wuhan-2022", prop) == of("nanjing-2023", prop)
     graphs = {r["g"].value for r in twin_build.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
     assert {f"{BASE}graph/wuhan-2022", f"{BASE}graph/nanjing-2023"} <= graphs
+
+
+def test_the_twin_alignment_pairs_every_kept_task_and_reports_the_others(twin_build):
+    """The build aligns the two plans: 89 tasks paired with their twins, the dropped and the added
+    task alone, nothing else."""
+    rows = list(twin_build.query(f"""SELECT ?status ?a ?b WHERE {{
+        GRAPH <{BASE}graph/alignment> {{
+          ?pair <{PILOT}alignmentStatus> ?s . BIND(STRAFTER(STR(?s), "alignment-status/") AS ?status)
+          OPTIONAL {{ ?pair <{PILOT}taskA> ?a }} OPTIONAL {{ ?pair <{PILOT}taskB> ?b }} }} }}"""))
+    rows = [(r["status"].value, r["a"] and r["a"].value.rsplit("/", 1)[1], r["b"] and r["b"].value.rsplit("/", 1)[1])
+            for r in rows]
+    # pilot A is nanjing-2023 (the pair in slug order), B wuhan-2022
+    paired = [(a, b) for status, a, b in rows if status == "same"]
+    assert len(paired) == 89 and all(_counterpart(b) == a for a, b in paired)
+    assert sorted((s, a, b) for s, a, b in rows if s != "same") == [("only-a", "5-14", None), ("only-b", None, "1-13")]

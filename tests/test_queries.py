@@ -489,3 +489,15 @@ def test_latest_pilot_of_the_city(two_wuhan_pilots, name):
     both = to_csv(two_wuhan_pilots, city_pilots(name, "武汉市", every=True))
     assert f"{PK}pilot/wuhan-2024" in latest and f"{PK}pilot/wuhan-2022" not in latest
     assert f"{PK}pilot/wuhan-2022" in both and f"{PK}pilot/wuhan-2024" in both
+
+
+@pytest.mark.slow
+def test_two_pilots_alignment(two_pilots):
+    """Chengdu's copy rewords one task (争取 → 推动); place names aside, the rest read the same."""
+    rows = run(two_pilots, q("alignment-summary"))
+    assert [(r["same"], r["reworded"], r["onlyInA"], r["onlyInB"]) for r in rows] == [("89", "1", "0", "0")]
+    assert rows[0]["pilotA"].endswith("chengdu-2023") and rows[0]["pilotB"].endswith("wuhan-2022")
+    changed = run(two_pilots, q("tasks-new-or-reworded"))
+    assert [(r["status"], r["taskA"].rsplit("/", 1)[1], r["taskB"].rsplit("/", 1)[1]) for r in changed] == [
+        ("reworded", "1-27", "1-27")]
+    assert "推动" in changed[0]["differences"] and "争取" in changed[0]["differences"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import shutil
@@ -149,25 +150,32 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(fixture_env):
     """The real server (gunicorn via ``python -m pilotkg.server``) on a free port."""
+    with serving(fixture_env["store"], fixture_env["root"] / "server.log", PILOTKG_DIST=str(fixture_env["dist"]),
+                 PILOTKG_ONTOLOGY=str(fixture_env["ontology"]), PILOTKG_QUERIES=str(fixture_env["queries"])) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def serve_store():
+    """``serving`` for tests that start a server over a store of their own."""
+    return serving
+
+
+@contextlib.contextmanager
+def serving(store: Path, log_path: Path, **env_updates: str):
+    """``python -m pilotkg.server`` over ``store`` on a free loopback port until the block ends."""
     import os
     import time
     import urllib.request
 
     port = free_port()
     env = dict(os.environ)
-    env.update(
-        PILOTKG_DIST=str(fixture_env["dist"]),
-        PILOTKG_ONTOLOGY=str(fixture_env["ontology"]),
-        PILOTKG_QUERIES=str(fixture_env["queries"]),
-        PILOTKG_QUERY_TIMEOUT="3",
-        PILOTKG_POOL_WORKERS="3",
-        PILOTKG_BASE=BASE,
-    )
-    log = open(fixture_env["root"] / "server.log", "wb")  # noqa: SIM115
+    env.update(PILOTKG_QUERY_TIMEOUT="3", PILOTKG_POOL_WORKERS="3", PILOTKG_BASE=BASE, **env_updates)
+    log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "pilotkg.server", "--host", "127.0.0.1", "--port", str(port)),
-            *("--store", str(fixture_env["store"]), "--no-build", "--threads", "8", "--access-log"),
+            *("--store", str(store), "--no-build", "--threads", "8", "--access-log"),
         ],
         env=env,
         stdout=log,
@@ -175,24 +183,26 @@ def live_server(fixture_env):
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("server did not start: " + (fixture_env["root"] / "server.log").read_text())
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("server did not start: " + log_path.read_text())
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="session")

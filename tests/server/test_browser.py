@@ -80,3 +80,45 @@ def test_home_page_in_the_browser(page, live_server):
     assert page.locator("#chart-sectors svg rect").count() == 2
     assert page.locator("#count-tasks").inner_text().strip() == "2"
     assert not page.errors, page.errors
+
+
+@pytest.fixture(scope="module")
+def two_plans_server(tmp_path_factory, serve_store):
+    """A server over Wuhan and a copy set in Chengdu that rewords one task and drops another."""
+    from pilotkg.graph.build import build
+    from pilotkg.paths import SOURCES_DIR
+
+    wuhan = SOURCES_DIR / "wuhan-2022.txt"
+    text = (wuhan.read_text(encoding="utf-8").replace("武汉", "成都").replace("湖北", "四川")
+            .replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号")
+            .replace("争取将", "推动将"))
+    text = text.replace("\t\t10. 根据科研需要，探索优化对科研机构访问国际学术前沿网站的保障服务。\n", "")
+    for n in range(11, 39):
+        text = text.replace(f"\t{n}. ", f"\t{n - 1}. ", 1)
+    folder = tmp_path_factory.mktemp("browser-two")
+    (folder / "chengdu-2023.txt").write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("browser-two-build") / "dist"
+    build([wuhan, folder / "chengdu-2023.txt"], out)
+    with serve_store(out / "store", folder / "server.log", PILOTKG_DIST=str(out)) as url:
+        yield url
+
+
+def test_two_plans_side_by_side_in_the_browser(page, two_plans_server):
+    page.goto(two_plans_server + "/compare")
+    page.select_option("#pair-form select[name=a]", "wuhan-2022")
+    page.select_option("#pair-form select[name=b]", "chengdu-2023")
+    page.click("#pair-form button")
+    page.wait_for_url("**/compare/wuhan-2022/chengdu-2023")
+    assert page.locator("table#alignment tbody tr").count() == 90  # 89 pairs, and 1-10 only in Wuhan
+    page.click("#show-reworded")
+    rows = page.locator("table#alignment tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("mark").count() >= 2  # the changed words, on both sides
+    assert "争取" in rows.first.inner_text() and "推动" in rows.first.inner_text()
+    page.click("#show-new")
+    assert page.locator("table#alignment tbody tr.only-a").count() == 1
+    assert "only in wuhan-2022" in page.locator("table#alignment").inner_text()
+    link = page.locator("table#alignment a").first
+    assert link.get_attribute("href").startswith("/id/pilot/wuhan-2022/task/")
+    assert page.locator("#alignment-csv").get_attribute("href") == "/compare/wuhan-2022/chengdu-2023.csv"
+    assert not page.errors, page.errors

@@ -272,3 +272,32 @@ def test_chart_labels_are_sized_by_their_drawn_width():
     chart = heat_map("h", "t", "tasks", pilots, columns, {("p1", "s"): 3})
     assert chart.label_width >= max(text_px(p["label"]) for p in pilots) + 8  # drawn right-aligned at width − 8
     assert text_px("武汉市") > text_px("Wuhan")  # three Chinese characters are wider than five Latin letters
+
+
+# -- two pilots side by side, task by task -------------------------------------------------------
+def test_two_pilots_task_by_task(two_pilots):
+    html = two_pilots.get("/compare/wuhan-2022/chengdu-2023").get_data(as_text=True)
+    counts = re.search(r'id="alignment-counts">(.*?)</ul>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", counts).split() == ["same", "wording", "90", "reworded", "0", "only", "in",
+                                                      "wuhan-2022", "0", "only", "in", "chengdu-2023", "0"]
+    rows = re.findall(r'<tr class="(same|reworded|only-a|only-b)"', html)
+    assert len(rows) == 90 and set(rows) == {"same"}
+    assert 'href="/id/pilot/wuhan-2022/task/1-27"' in html and 'href="/id/pilot/chengdu-2023/task/1-27"' in html
+    new = two_pilots.get("/compare/wuhan-2022/chengdu-2023?show=new").get_data(as_text=True)
+    assert "No tasks to show." in new
+    csv_rows = two_pilots.get("/compare/wuhan-2022/chengdu-2023.csv").get_data(as_text=True).splitlines()
+    assert csv_rows[0].startswith("status,task_wuhan-2022,text_wuhan-2022,task_chengdu-2023") and len(csv_rows) == 91
+    form = two_pilots.get("/compare/pair?a=wuhan-2022&b=chengdu-2023")
+    assert form.status_code == 303 and form.headers["Location"].endswith("/compare/wuhan-2022/chengdu-2023")
+    assert 'id="pair-form"' in two_pilots.get("/compare").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/compare/wuhan-2022/nowhere-2020", 404),
+    ("/compare/wuhan-2022/chengdu-2023.xml", 404),
+    ("/compare/wuhan-2022/Chengdu%3E%20%7D", 404),  # nothing but a slug reaches a query
+    ("/compare/wuhan-2022/chengdu-2023?show=everything", 400),
+    ("/compare/pair?a=wuhan-2022&b=%3Cx%3E", 400),
+])
+def test_two_pilots_bad_requests(two_pilots, path, status):
+    assert two_pilots.get(path).status_code == status
