@@ -10,11 +10,12 @@ B and the other way round, and each pair (or lone task) gets a status:
 * ``only-a`` / ``only-b`` — no counterpart.
 
 Candidates are the pairs of the two pilots' tasks whose similarity (the graph's measure: Jaccard
-index of character bigrams, place names masked) reaches ``ALIGN_THRESHOLD``, found with the
-similarity machinery (MinHash LSH, exact scores); the pairing takes them best first, each task once,
-so it is linear in the number of tasks. The build publishes the alignments of each pilot with its
-``ALIGN_PARTNERS`` most similar pilots (by the similarity links they share) in the named graph
-``{base}graph/alignment``; the server aligns any two pilots on request with the same function.
+index of character bigrams, place names masked: similarity.shingles) reaches ``ALIGN_THRESHOLD``,
+found through an inverted index of n-grams (exact scores, only pairs that share an n-gram); the
+pairing takes them best first, each task once, so it is linear in the number of tasks. The build
+publishes the alignments of each pilot with its ``ALIGN_PARTNERS`` most similar pilots (by the
+similarity links they share) in the named graph ``{base}graph/alignment``; the server aligns any
+two pilots on request with the same function.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from pilotkg.graph.similarity import Item, score_literal, similar_pairs
+from pilotkg.graph.similarity import Item, score_literal, shingles
 from pilotkg.loaders.align import word_diff
 
 PILOT = "https://w3id.org/pilotkg/ontology#"
@@ -64,13 +65,17 @@ def task_key(item: Item) -> tuple[int, int]:
 
 
 def align(a_slug: str, a_tasks: Sequence[Item], b_slug: str, b_tasks: Sequence[Item],
-          threshold: float = ALIGN_THRESHOLD) -> Alignment:
+          threshold: float = ALIGN_THRESHOLD, grams: dict[str, list[frozenset[str]]] | None = None) -> Alignment:
     """The alignment of pilot A's tasks with pilot B's, in A's document order (B's lone tasks after
-    the A task they follow in B's order)."""
+    the A task they follow in B's order). ``grams`` caches each pilot's n-gram sets by slug (a build
+    aligns a pilot with several others)."""
     items = [*a_tasks, *b_tasks]
     split = len(a_tasks)
-    candidates = [(score, i, j) for i, j, score in similar_pairs([t.form for t in items], threshold)
-                  if (i < split) != (j < split)]
+    grams = {} if grams is None else grams
+    for slug, tasks in ((a_slug, a_tasks), (b_slug, b_tasks)):
+        if slug not in grams:
+            grams[slug] = [shingles(t.form) for t in tasks]
+    candidates = [(score, i, split + j) for i, j, score in _scored(grams[a_slug], grams[b_slug], threshold)]
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     partner: dict[int, tuple[int, float]] = {}
     for score, i, j in candidates:
@@ -97,6 +102,25 @@ def align(a_slug: str, a_tasks: Sequence[Item], b_slug: str, b_tasks: Sequence[I
             rows.append(Row("only-a", items[i], None))
     rows += [Row("only-b", None, items[j]) for j in pending_b]
     return Alignment(a_slug, b_slug, rows)
+
+
+def _scored(a: list[frozenset[str]], b: list[frozenset[str]], threshold: float) -> Iterator[tuple[int, int, float]]:
+    """(i, j, Jaccard index) for the pairs of A's and B's n-gram sets at or above ``threshold``:
+    an inverted index of A's n-grams counts what each B text shares with each A text, so only
+    pairs that share an n-gram are scored (a few hundred a plan pair, not every pair)."""
+    postings: dict[str, list[int]] = {}
+    for i, grams in enumerate(a):
+        for gram in grams:
+            postings.setdefault(gram, []).append(i)
+    for j, grams in enumerate(b):
+        shared: dict[int, int] = {}
+        for gram in grams:
+            for i in postings.get(gram, ()):
+                shared[i] = shared.get(i, 0) + 1
+        for i, common in shared.items():
+            score = common / (len(a[i]) + len(grams) - common)
+            if score >= threshold:
+                yield i, j, score
 
 
 def partners(pair_counts: dict[tuple[str, str], int], slugs: Sequence[str],

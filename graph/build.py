@@ -397,9 +397,10 @@ def _alignments(pilots: Sequence[BuiltPilot], base: str, shared: dict[tuple[str,
     from pilotkg.graph.alignment import ALIGNMENT_GRAPH, align, alignment_lines, partners
 
     tasks = {p.slug: p.task_items for p in pilots}
+    grams: dict[str, list[frozenset[str]]] = {}
     batches: list[bytes] = []
     for a, b in partners(shared, sorted(tasks)):
-        batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b]), base)))
+        batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b], grams=grams), base)))
     if pool is not None and batches:
         reports = [r for r in _bounded_map(pool, _alignment_job, _grouped(batches)) if r]
         if reports:

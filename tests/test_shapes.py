@@ -338,7 +338,7 @@ CASES: dict[str, Case] = {
     ),
     "measure without type": Case(_remove(P["task/1-2/measure/1"], PILOT.measureType), "exactly one pilot:measureType"),
     # --- documents
-    "span without a text quote": Case(_drop_quote(T1), "exactly one oa:TextQuoteSelector"),
+    "span without a text quote": Case(_drop_quote(T1), "needs an oa:TextQuoteSelector"),
     "PDF page selector not of the form page=N": Case(_page_selector(T1, "p3"), "page=N (RFC 8118)"),
     "addressee that is no agency": Case(
         _set(NOTICE, PILOT.addressedTo, T1), "pilot:addressedTo values are pilot:Agency", NOTICE, "pilot:addressedTo"
