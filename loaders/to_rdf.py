@@ -79,7 +79,6 @@ class _Writer:
             self.add(position, RDF.type, OA.TextPositionSelector)
             self.add(position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
             self.add(position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
-            self.add(position, PILOT.exact, Literal(src.text[start:end]))
             return
         first, last = src.locators.at(start), src.locators.at(end - 1)
         pages = src.locators.kind == "page"

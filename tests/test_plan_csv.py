@@ -124,11 +124,12 @@ def test_rdf_spans_point_at_the_csv_characters(pilot) -> None:
     assert graph.value(task, PILOT.text) == Literal(pilot.tasks()[2].text.text, lang="zh")
     position = URIRef(f"{graph.value(task, PILOT.sourceSpan)}/position")
     start, end = (graph.value(position, p).toPython() for p in (OA.start, OA.end))
-    assert pilot.source.text[start:end] == str(graph.value(position, PILOT.exact))
-    assert str(graph.value(position, PILOT.exact)).endswith('""改革。')
+    quote = URIRef(str(position).replace("/position", "/quote"))
+    assert pilot.source.text[start:end] == str(graph.value(quote, OA.exact))
+    assert str(graph.value(quote, OA.exact)).endswith('""改革。')
     measure = URIRef(f"{task}/measure/2")
     mpos = URIRef(f"{graph.value(measure, PILOT.sourceSpan)}/position")
-    assert str(graph.value(mpos, PILOT.exact)).startswith("探索")
+    assert str(graph.value(URIRef(str(mpos).replace("/position", "/quote")), OA.exact)).startswith("探索")
     assert not list(graph.objects(task, PILOT.narrativeParagraph))
 
 

@@ -40,9 +40,11 @@ DATATYPE_PROPERTIES = {
     "taskNumber": XSD.integer, "tableNumber": XSD.integer, "groupNumber": XSD.integer,
     "paragraphNumber": XSD.integer, "measureNumber": XSD.integer, "characterCount": XSD.integer,
     "sectionNumber": XSD.string, "documentNumber": XSD.string, "sha256": XSD.string, "encoding": XSD.string,
-    "exact": XSD.string, "matchesNarrative": XSD.boolean, "numberInferred": XSD.boolean,
+    "matchesNarrative": XSD.boolean, "numberInferred": XSD.boolean,
     "text": RDF.langString, "narrativeText": RDF.langString, "heading": RDF.langString,
-    "actionVerb": RDF.langString,
+    "actionVerb": RDF.langString, "comparedForm": RDF.langString, "alignmentScore": XSD.decimal,
+    "difference": RDF.langString, "alignmentMethod": XSD.string, "sameCount": XSD.integer,
+    "rewordedCount": XSD.integer, "onlyACount": XSD.integer, "onlyBCount": XSD.integer,
 }  # fmt: skip
 WUHAN_SECTORS = [
     "科技服务", "专业服务", "物流运输服务", "教育服务", "金融服务",
