@@ -218,7 +218,7 @@ def test_row_cap(client, app):
     assert len(rdflib.Graph().parse(data=r.data, format="turtle")) == cap
     assert "X-PilotKG-Truncated" in r.headers
     # literals with newlines, language tags and datatypes survive the capped path intact
-    q = f"SELECT ?e WHERE {{ <{ID}pilot/wuhan-2022/task/1-1/span/position> <{BASE}ontology#exact> ?e }}"
+    q = f"SELECT ?e WHERE {{ <{ID}pilot/wuhan-2022/task/1-1/span/quote> <http://www.w3.org/ns/oa#exact> ?e }}"
     r = client.get("/sparql", query_string={"query": q})
     assert (
         r.get_json()["results"]["bindings"][0]["e"]["value"]
