@@ -87,10 +87,7 @@ class Document:
 
     source: SourceText
     lines: list[Line]
-    notes: list[str] = field(default_factory=list)  # what the reader repaired or skipped, for inspect
-
-    def where(self, line: Line) -> str:
-        return f"line {line.number}" if line.where is None else line.where
+    notes: list[str] = field(default_factory=list)  # what the reader read, repaired or skipped, for inspect
 
 
 class TextBuilder:

@@ -56,7 +56,8 @@ def read_html(path: Path, data: bytes) -> Document:
     source = SourceText(path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding,
                         text=out.text(), byte_size=len(data), kind="html", media_type="text/html",
                         locators=out.locators)
-    return Document(source, out.lines)
+    notes = [f"{renderer.tables} data tables; scripts, styles, navigation and hidden elements skipped"]
+    return Document(source, out.lines, notes)
 
 
 def _visible(el: etree._Element) -> bool:

@@ -49,9 +49,13 @@ def read_pdf(path: Path, data: bytes) -> Document:
                               "or give the plan as text")
     out = TextBuilder("page")
     _render(items, out)
+    pages = max((item.page for item in items), default=0)
+    rows = sum(1 for item in items if item.cells is not None)
+    notes = [f"{pages} pages, {rows} ruled table rows; page numbers at the foot of pages dropped, "
+             "lines wrapped inside paragraphs joined (also across pages)"]
     source = SourceText(path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=None, text=out.text(),
                         byte_size=len(data), kind="pdf", media_type="application/pdf", locators=out.locators)
-    return Document(source, out.lines)
+    return Document(source, out.lines, notes)
 
 
 def _items(path: Path, data: bytes) -> list[_Item]:

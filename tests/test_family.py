@@ -379,6 +379,7 @@ def test_inspect_outlines_what_was_read(tmp_path, rendered, wuhan_text):
     assert outline.exit_code == 0
     assert "document number: 商资发〔2022〕211号" in outline.output
     assert "group 1 充分竞争性服务业 [fully-competitive] ¶ 1: tasks 1–19" in outline.output
+    assert re.search(r"\[reader\] pdf: \d+ pages, \d+ ruled table rows", outline.output)
     bad = CliRunner().invoke(main, ["inspect", str(tmp_path / "absent.pdf")])
     assert bad.exit_code == 1 and "file not found" in bad.output
 
