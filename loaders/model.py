@@ -73,6 +73,8 @@ class Task:
     number_inferred: bool = False
     measures: list[Measure] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)  # agency slugs, in order of mention
+    derived_sector: str | None = None  # from the wording (loaders/sector_lexicon.py), only without a printed one
+    derived_terms: tuple[str, ...] = ()  # the lexicon terms it matched
 
     @property
     def matches_narrative(self) -> bool | None:

@@ -441,6 +441,8 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
 
 
 def add_measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
+    if task.sector is None and (derived := vocabulary.sector_lexicon.derive(task.text.text)) is not None:
+        task.derived_sector, task.derived_terms = derived.sector, derived.terms
     for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):
         task.measures.append(Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb))
     # Agencies the task names, in its own wording or in the narrative's (the authority where they

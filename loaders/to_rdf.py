@@ -7,6 +7,7 @@ from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from pilotkg.loaders.fragment import Fragment
 from pilotkg.loaders.model import Plan, Task
+from pilotkg.loaders.sector_lexicon import METHOD as SECTOR_METHOD
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -252,6 +253,17 @@ class _Writer:
         self.add(t, PILOT.text, zh(task.text.text))
         if task.sector:
             self.add(t, PILOT.sector, self.iri("sector", task.sector))
+        if task.derived_sector:
+            # Derived, not printed: a property of its own, and a node saying how (PROV).
+            sector, derivation = self.iri("sector", task.derived_sector), URIRef(f"{t}/sector-derivation")
+            self.add(t, PILOT.derivedSector, sector)
+            self.add(t, PILOT.sectorDerivation, derivation)
+            self.add(derivation, RDF.type, PILOT.SectorDerivation)
+            self.add(derivation, PROV.wasDerivedFrom, t)
+            self.add(derivation, PILOT.derivedSector, sector)
+            self.add(derivation, PILOT.derivationMethod, Literal(SECTOR_METHOD))
+            for term in task.derived_terms:
+                self.add(derivation, PILOT.matchedTerm, zh(term))
         if task.number_inferred:
             self.add(t, PILOT.numberInferred, Literal(True))
         self.span(t, task.span)

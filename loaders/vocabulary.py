@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pilotkg.loaders.gazetteer import Agencies, ConceptScheme, Places
 from pilotkg.loaders.measures import MeasureRules
+from pilotkg.loaders.sector_lexicon import SectorLexicon
 from pilotkg.paths import VOCAB_DIR
 
 DEFAULT_BASE = "https://w3id.org/pilotkg/"
@@ -32,6 +33,7 @@ class Vocabulary:
     categories: SchemeSlugs
     measure_types: SchemeSlugs
     rules: MeasureRules
+    sector_lexicon: SectorLexicon
 
     @classmethod
     def load(cls, vocab_dir: Path = VOCAB_DIR, base: str = DEFAULT_BASE) -> Vocabulary:
@@ -40,11 +42,13 @@ class Vocabulary:
 
 @cache
 def _load(vocab_dir: Path, base: str) -> Vocabulary:
+    sectors = SchemeSlugs(ConceptScheme.load(vocab_dir / "sectors.ttl", base))
     return Vocabulary(
         agencies=Agencies.load(vocab_dir / "agencies.csv"),
         places=Places.load(vocab_dir / "places.csv"),
-        sectors=SchemeSlugs(ConceptScheme.load(vocab_dir / "sectors.ttl", base)),
+        sectors=sectors,
         categories=SchemeSlugs(ConceptScheme.load(vocab_dir / "categories.ttl", base)),
         measure_types=SchemeSlugs(ConceptScheme.load(vocab_dir / "measure-types.ttl", base)),
         rules=MeasureRules.load(vocab_dir / "measure-rules.csv", vocab_dir / "measure-adverbs.txt"),
+        sector_lexicon=SectorLexicon.load(vocab_dir / "sector-lexicon.csv", set(sectors.scheme)),
     )

@@ -45,6 +45,7 @@ DATATYPE_PROPERTIES = {
     "actionVerb": RDF.langString, "comparedForm": RDF.langString, "alignmentScore": XSD.decimal,
     "difference": RDF.langString, "alignmentMethod": XSD.string, "sameCount": XSD.integer,
     "rewordedCount": XSD.integer, "onlyACount": XSD.integer, "onlyBCount": XSD.integer,
+    "matchedTerm": RDF.langString, "derivationMethod": XSD.string,
 }  # fmt: skip
 WUHAN_SECTORS = [
     "科技服务", "专业服务", "物流运输服务", "教育服务", "金融服务",
