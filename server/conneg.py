@@ -40,6 +40,11 @@ FORMAT_ALIASES = {
     "rdf/xml": (None, "rdfxml"),
     "jsonld": (None, "jsonld"),
     "json-ld": (None, "jsonld"),
+    # what SPARQLWrapper sends for its N3 and RDFXML return formats (N3 readers read Turtle)
+    "n3": (None, "turtle"),
+    "rdf+xml": (None, "rdfxml"),
+    "text/n3": (None, "turtle"),
+    "text/rdf+n3": (None, "turtle"),
 }
 
 
@@ -103,7 +108,9 @@ def negotiate(header: str | None, offers: list[str]) -> str | None:
 def choose_formats(accept: str | None, fmt: str | None) -> tuple[str | None, str | None, str | None]:
     """(result format, graph format, error) for a SPARQL request.
 
-    ``fmt`` (the ``format`` parameter) wins over Accept when present.
+    ``fmt`` (the ``format`` parameter) wins over Accept when it names a format this server knows;
+    a name it does not know falls back to the Accept header, as Fuseki does (clients send names of
+    their own: SPARQLWrapper's ``n3``, ``rdf+xml``).
     """
     if fmt:
         key = fmt.strip().lower()
@@ -114,7 +121,6 @@ def choose_formats(accept: str | None, fmt: str | None) -> tuple[str | None, str
         g = GRAPH_TYPES.get(key)
         if r or g:
             return r, g, None
-        return None, None, f"Unknown format {fmt!r}."
     r_offer = negotiate(accept, list(RESULT_TYPES))
     g_offer = negotiate(accept, list(GRAPH_TYPES))
     return (

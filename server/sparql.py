@@ -27,7 +27,7 @@ def error(status: int, message: str, query: str | None = None) -> Response:
 def sparql() -> Response:
     rt = runtime()
     settings = rt.settings
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD answers as GET does; Flask drops the body
         args = request.args
         if "update" in args:
             return error(403, READ_ONLY)

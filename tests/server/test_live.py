@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, N3, POST, RDFXML, TURTLE, XML, SPARQLWrapper
 
 BASE = "https://w3id.org/pilotkg/"
 ID = BASE + "id/"
@@ -46,6 +46,18 @@ def test_sparqlwrapper_construct_and_ask(live_server):
     sw.setQuery("ASK { ?s ?p ?o }")
     sw.setReturnFormat(JSON)
     assert sw.query().convert()["boolean"] is True
+
+
+def test_sparqlwrapper_n3_and_rdfxml(live_server):
+    """SPARQLWrapper sends format=n3 and format=rdf+xml with these return formats."""
+    sw = SPARQLWrapper(live_server + "/sparql")
+    sw.setQuery(f"DESCRIBE <{ID}pilot/wuhan-2022/task/1-1>")
+    task = (rdflib.URIRef(ID + "pilot/wuhan-2022/task/1-1"), rdflib.RDF.type, PILOT.Task)
+    sw.setReturnFormat(N3)
+    assert task in rdflib.Graph().parse(data=sw.query().convert(), format="n3")
+    sw.setReturnFormat(RDFXML)
+    converted = sw.query().convert()  # SPARQLWrapper parses RDF/XML into an rdflib graph itself
+    assert task in converted
 
 
 def test_sparqlwrapper_update_is_refused(live_server):

@@ -186,8 +186,28 @@ def test_bad_requests(client):
     assert client.get("/sparql", query_string={"query": "  "}).status_code == 400
     r = client.get("/sparql", query_string={"query": "ASK {}", "default-graph-uri": "not an iri"})
     assert r.status_code == 400
-    r = client.get("/sparql", query_string={"query": "ASK {}", "format": "nonsense"})
-    assert r.status_code == 400
+
+
+def test_format_names_clients_send(client):
+    """SPARQLWrapper sends format=n3 and format=rdf+xml; a name the server does not know falls back
+    to the Accept header (as Fuseki does) instead of failing."""
+    construct = "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3"
+    r = client.get("/sparql", query_string={"query": construct, "format": "n3"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    assert len(rdflib.Graph().parse(data=r.data, format="n3")) == 3
+    r = client.get("/sparql", query_string={"query": construct, "format": "rdf+xml"})
+    assert r.status_code == 200 and r.mimetype == "application/rdf+xml"
+    assert len(rdflib.Graph().parse(data=r.data, format="xml")) == 3
+    r = client.get("/sparql", query_string={"query": "ASK {}", "format": "nonsense"},
+                   headers={"Accept": "application/sparql-results+xml"})
+    assert r.status_code == 200 and r.mimetype == "application/sparql-results+xml"
+
+
+def test_head_answers_as_get_does(client):
+    for query in ({"query": "ASK {}"}, {}):
+        got, head = client.get("/sparql", query_string=query), client.head("/sparql", query_string=query)
+        assert head.status_code == got.status_code == 200
+        assert head.mimetype == got.mimetype and head.data == b""
 
 
 def test_service_description(client):
