@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from pilotkg.server import conneg
@@ -45,7 +46,15 @@ def local_href(iri: str) -> str:
 
 
 def _iri_ok(iri: str) -> bool:
-    return not any(c in iri for c in '<>" {}|\\^`\n\r\t')
+    """Whether ``iri`` can stand between < > in a query: no characters IRIs forbid, no control
+    characters (C0, DEL, C1: a name such as a%01b made a malformed query, answered 500)."""
+    if any(c in '<>" {}|\\^`' or ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in iri):
+        return False
+    try:
+        ox.NamedNode(iri)  # the engine's own IRI parser: a stray % (%zz) or a U+FFFD fails here
+    except ValueError:
+        return False
+    return True
 
 
 @bp.route("/id/", defaults={"rest": ""})

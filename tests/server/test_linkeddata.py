@@ -225,3 +225,10 @@ def test_base_iri_gives_void_to_rdf_clients(client):
     r = client.get("/", headers={"Accept": "text/turtle"})
     assert r.mimetype == "text/turtle" and b"void:Dataset" in r.data
     assert client.get("/", headers={"Accept": "text/html"}).mimetype == "text/html"
+
+
+@pytest.mark.parametrize("name", ["a%01b", "%25zz", "%7F", "%C2%80", "%00", "%25", "%ff", "a%0Ab", "%EF%BF%BD"])
+def test_graph_names_that_are_no_iri_are_not_found(client, name):
+    """Names the fuzzer found answered 500 (a malformed query): they are 404 now, for graphs and resources."""
+    assert client.get(f"/graph/{name}").status_code == 404
+    assert client.get(f"/id/pilot/{name}").status_code == 404
