@@ -90,6 +90,17 @@ class Document:
     notes: list[str] = field(default_factory=list)  # what the reader read, repaired or skipped, for inspect
 
 
+def split_lines(text: str) -> list[Line]:
+    """A text file's lines: the linear text is the file's decoded text itself."""
+    lines: list[Line] = []
+    pos = 0
+    for number, raw in enumerate(text.splitlines(keepends=True), start=1):
+        body = raw.rstrip("\r\n")
+        lines.append(Line(number, pos, pos + len(body), body))
+        pos += len(raw)
+    return lines
+
+
 class TextBuilder:
     """Builds a rendered document's linear text line by line, with its locators and lines."""
 

@@ -74,16 +74,6 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text.replace("**", ""))
 
 
-def split_lines(text: str) -> list[Line]:
-    lines: list[Line] = []
-    pos = 0
-    for number, raw in enumerate(text.splitlines(keepends=True), start=1):
-        body = raw.rstrip("\r\n")
-        lines.append(Line(number, pos, pos + len(body), body))
-        pos += len(raw)
-    return lines
-
-
 def span_of(source: str, lines: list[Line]) -> Fragment:
     """The raw source characters from the first to the last of ``lines``."""
     return Fragment.raw(source, lines[0].start, lines[-1].end)
@@ -314,10 +304,6 @@ def _addressee_lines(lines: list[Line], region: list[int], end: int, number_line
             continue
         break
     return taken
-
-
-def document_number(notice: NoticeLayout) -> Fragment | None:
-    return notice.number
 
 
 def addressees(lines: list[Line]) -> list[str]:

@@ -29,7 +29,7 @@ from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.fragment import Fragment, clean
 from pilotkg.loaders.layout import TASK_CELL
 from pilotkg.loaders.model import Notice, Plan, Task, TaskGroup, TaskTable
-from pilotkg.loaders.plan_text import add_measures_and_agencies, find_repeats
+from pilotkg.loaders.plan_text import derive_task_facts, find_repeats
 from pilotkg.loaders.source import SourceText, read_source
 from pilotkg.loaders.vocabulary import Vocabulary
 
@@ -321,7 +321,7 @@ def load_plan_csv(path: Path | str, vocabulary: Vocabulary) -> Plan:
     tables = _tables(src, records[1:], columns, vocabulary)
     for table in tables:
         for task in table.tasks:
-            add_measures_and_agencies(task, vocabulary)
+            derive_task_facts(task, vocabulary)
 
     city = meta.text("city")
     place = vocabulary.places.resolve(city)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from pilotkg.loaders import align, layout
-from pilotkg.loaders.document import Document
+from pilotkg.loaders.document import Document, split_lines
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.fragment import Fragment, clean
 from pilotkg.loaders.gazetteer import Place
@@ -47,7 +47,7 @@ def load_plan_text(path: Path | str, vocabulary: Vocabulary) -> Plan:
 
 def parse_plan(src: SourceText, vocabulary: Vocabulary) -> Plan:
     """The plan of an already decoded text file."""
-    return parse_document(Document(src, layout.split_lines(src.text)), vocabulary)
+    return parse_document(Document(src, split_lines(src.text)), vocabulary)
 
 
 def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
@@ -69,7 +69,7 @@ def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
     _check_complete(src, tables, tables_layout, sections)
     for table in tables:
         for task in table.tasks:
-            add_measures_and_agencies(task, vocabulary)
+            derive_task_facts(task, vocabulary)
     findings.extend(find_repeats(tables))
 
     first = plan_layout.title_lines[0]
@@ -87,7 +87,7 @@ def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
         title=layout.join_paragraph(plan_layout.title_lines),
         span=layout.span_of(src.text, plan_lines),
         notice=notice,
-        approved_by=_approver(src, notice, vocabulary),
+        approved_by=_approver(notice, vocabulary),
         implemented_by=_implementers(sections, paragraphs, vocabulary),
         period_years=_period(sections),
         sections=sections,
@@ -202,7 +202,7 @@ def _city(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> tu
     return head, place
 
 
-def _approver(src: SourceText, notice: Notice, vocabulary: Vocabulary) -> str | None:
+def _approver(notice: Notice, vocabulary: Vocabulary) -> str | None:
     if notice.kind == "approval":
         return notice.issuer  # the approval itself: its issuer approved the plan
     for paragraph in notice.body:
@@ -440,7 +440,9 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
                     f"{_where(row.line)} prints group label “{text}” for “{sorted(names)[closest]}”")))
 
 
-def add_measures_and_agencies(task: Task, vocabulary: Vocabulary) -> None:
+def derive_task_facts(task: Task, vocabulary: Vocabulary) -> None:
+    """What the rules kept as data derive from a task's text: its sector where none is printed,
+    its measures (split and typed by policy verb), and the agencies it names."""
     if task.sector is None and (derived := vocabulary.sector_lexicon.derive(task.text.text)) is not None:
         task.derived_sector, task.derived_terms = derived.sector, derived.terms
     for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pilotkg.loaders.document import Document
+from pilotkg.loaders.document import Document, split_lines
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.source import read_bytes, read_source
 
@@ -64,8 +64,6 @@ def kind_of(path: Path, data: bytes) -> str:
 
 
 def _read_text(path: Path, data: bytes) -> Document:
-    from pilotkg.loaders.layout import split_lines
-
     source = read_source(path, data)
     return Document(source, split_lines(source.text))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pilotkg.loaders import layout
+from pilotkg.loaders.document import split_lines
 from pilotkg.loaders.fragment import clean
 from pilotkg.loaders.model import Plan
 
@@ -42,7 +43,7 @@ class Table:
 
 def sector_labels(plan: Plan) -> dict[str, str]:
     """The sector labels as the task list prints them (科技服务领域 …), by sector slug."""
-    lines = layout.split_lines(plan.source.text)
+    lines = split_lines(plan.source.text)
     labels: dict[str, str] = {}
     notice = layout.read_notice(plan.source, lines)
     plan_layout = layout.read_plan(plan.source, lines, notice)
