@@ -23,7 +23,10 @@ from pilotkg.paths import ONTOLOGY_DIR, VOCAB_DIR
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 ONTOLOGY_FILE = ONTOLOGY_DIR / "pilotkg.ttl"
-SCHEME_FILES = ("sectors.ttl", "categories.ttl", "measure-types.ttl", "alignment-statuses.ttl")
+SCHEME_FILES = (
+    "sectors.ttl", "categories.ttl", "measure-types.ttl", "measure-instruments.ttl", "stri-areas.ttl",
+    "alignment-statuses.ttl",
+)
 PLACE_CLASSES = {
     "city": (PILOT.City,),
     "province": (PILOT.Province,),
@@ -32,7 +35,8 @@ PLACE_CLASSES = {
 
 
 def vocab_graph(base: str, vocab_dir: Path = VOCAB_DIR, ontology: Path = ONTOLOGY_FILE) -> Graph:
-    """The ontology plus the sector, category and measure-type schemes, agencies and places."""
+    """The ontology plus the concept schemes (sectors, categories, measure types and instruments,
+    STRI areas, alignment statuses), agencies and places."""
     if not base.endswith("/"):
         raise ValueError(f"the base IRI must end with '/': {base}")
     graph = Graph()

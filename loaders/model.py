@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pilotkg.loaders.fragment import Fragment
 from pilotkg.loaders.source import SourceText
+from pilotkg.loaders.stri import StriDerived
 
 
 @dataclass(slots=True)
@@ -58,6 +59,7 @@ class Measure:
     text: Fragment
     measure_type: str  # slug in the measure-type scheme
     verb: str | None
+    stri: StriDerived | None = None  # derived (loaders/stri.py): liberalising for foreign providers
 
 
 @dataclass(slots=True)

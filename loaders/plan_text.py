@@ -442,11 +442,15 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
 
 def derive_task_facts(task: Task, vocabulary: Vocabulary) -> None:
     """What the rules kept as data derive from a task's text: its sector where none is printed,
-    its measures (split and typed by policy verb), and the agencies it names."""
+    its measures (split and typed by policy verb; those opening a market to foreign providers placed
+    in STRI areas), and the agencies it names."""
     if task.sector is None and (derived := vocabulary.sector_lexicon.derive(task.text.text)) is not None:
         task.derived_sector, task.derived_terms = derived.sector, derived.terms
     for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):
-        task.measures.append(Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb))
+        stri = vocabulary.stri.derive(piece.text, piece.measure_type)
+        task.measures.append(
+            Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb, stri)
+        )
     # Agencies the task names, in its own wording or in the narrative's (the authority where they
     # differ: Wuhan's task 4-5 misprints 人民银行 as 人民币).
     texts = [task.text.text] + ([task.narrative.text] if task.narrative is not None else [])

@@ -8,6 +8,8 @@ from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 from pilotkg.loaders.fragment import Fragment
 from pilotkg.loaders.model import Plan, Task
 from pilotkg.loaders.sector_lexicon import METHOD as SECTOR_METHOD
+from pilotkg.loaders.stri import METHOD as STRI_METHOD
+from pilotkg.loaders.stri import StriDerived
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -287,7 +289,24 @@ class _Writer:
             self.add(m, PILOT.measureType, self.iri("measure-type", measure.measure_type))
             if measure.verb:
                 self.add(m, PILOT.actionVerb, zh(measure.verb))
+            if measure.stri is not None:
+                self.stri(m, measure.stri)
             self.span(m, measure.text)
+
+    def stri(self, m: URIRef, derived: StriDerived) -> None:
+        # Derived, not printed: the areas on the measure for queries, and a node saying how (PROV).
+        derivation = URIRef(f"{m}/stri-derivation")
+        self.add(m, PILOT.striDerivation, derivation)
+        self.add(derivation, RDF.type, PILOT.StriDerivation)
+        self.add(derivation, PROV.wasDerivedFrom, m)
+        self.add(derivation, PILOT.derivationMethod, Literal(STRI_METHOD))
+        for term in derived.terms:
+            self.add(derivation, PILOT.matchedTerm, zh(term))
+        for area, terms in derived.areas:
+            self.add(m, PILOT.striArea, self.iri("stri-area", area))
+            self.add(derivation, PILOT.striArea, self.iri("stri-area", area))
+            for term in terms:
+                self.add(derivation, PILOT.matchedTerm, zh(term))
 
 
 def plan_triples(plan: Plan, base: str) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:

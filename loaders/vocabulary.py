@@ -9,6 +9,7 @@ from pathlib import Path
 from pilotkg.loaders.gazetteer import Agencies, ConceptScheme, Places
 from pilotkg.loaders.measures import MeasureRules
 from pilotkg.loaders.sector_lexicon import SectorLexicon
+from pilotkg.loaders.stri import StriRules, instruments_of
 from pilotkg.paths import VOCAB_DIR
 
 DEFAULT_BASE = "https://w3id.org/pilotkg/"
@@ -34,6 +35,7 @@ class Vocabulary:
     measure_types: SchemeSlugs
     rules: MeasureRules
     sector_lexicon: SectorLexicon
+    stri: StriRules
 
     @classmethod
     def load(cls, vocab_dir: Path = VOCAB_DIR, base: str = DEFAULT_BASE) -> Vocabulary:
@@ -51,4 +53,9 @@ def _load(vocab_dir: Path, base: str) -> Vocabulary:
         measure_types=SchemeSlugs(ConceptScheme.load(vocab_dir / "measure-types.ttl", base)),
         rules=MeasureRules.load(vocab_dir / "measure-rules.csv", vocab_dir / "measure-adverbs.txt"),
         sector_lexicon=SectorLexicon.load(vocab_dir / "sector-lexicon.csv", set(sectors.scheme)),
+        stri=StriRules.load(
+            vocab_dir / "stri-rules.csv",
+            ConceptScheme.load(vocab_dir / "stri-areas.ttl", base).concepts,
+            instruments_of(vocab_dir / "measure-types.ttl", base),
+        ),
     )
