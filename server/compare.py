@@ -67,13 +67,20 @@ def comparison() -> dict:
         )
         # Counts from the precomputed statistics ({base}graph/statistics, statistics/*.rq): counting
         # every task and measure of every pilot here took seconds at a thousand pilots.
-        sizes = _statistic(rt, "pilots", "pilot:taskCount ?tasks ; pilot:measureCount ?measures")
-        sectors = _cells(rt, "refSector", "sector", "taskCount")
+        sizes = _statistic(
+            rt, "pilots", "pilot:taskCount ?tasks ; pilot:sectorTaskCount ?sectorTasks ; pilot:measureCount ?measures"
+        )
+        sectors = [r for r in _cells(rt, "refSector", "sector", "taskCount") if r["n"]["value"] != "0"]
+        derived = [r for r in _cells(rt, "refSector", "sector", "derivedTaskCount") if r["n"]["value"] != "0"]
         types = _cells(rt, "refMeasureType", "type", "measureCount")
         sectors += _rest(sizes, "tasks", sectors, "sector")  # tasks without a sector (tables 2-5)
+        # the tasks that print no sector, by the sector derived from their wording; (none): not even that
+        unprinted = [{"p": r["p"], "n": {"value": str(int(r["tasks"]["value"]) - int(r["sectorTasks"]["value"]))}}
+                     for r in sizes]
+        derived += _rest(unprinted, "n", derived, "sector")
         types += _rest(sizes, "measures", types, "type")
         iris = [r["p"]["value"] for r in pilots] + [r["city"]["value"] for r in pilots if "city" in r]
-        iris += [r["sector"]["value"] for r in sectors] + [r["type"]["value"] for r in types]
+        iris += [r["sector"]["value"] for r in sectors + derived] + [r["type"]["value"] for r in types]
         label = Labeller([i for i in iris if i])
         rows = []
         for r in pilots:
@@ -106,11 +113,14 @@ def comparison() -> dict:
             ], counts
 
         sector_columns, sector_counts = table(sectors, "sector")
+        derived_columns, derived_counts = table(derived, "sector")
         type_columns, type_counts = table(types, "type")
         return {
             "pilots": rows,
             "sectors": sector_columns,
             "sector_counts": sector_counts,
+            "derived_sectors": derived_columns,
+            "derived_counts": derived_counts,
             "types": type_columns,
             "type_counts": type_counts,
         }
@@ -385,18 +395,24 @@ def compare_page() -> Response:
         data = comparison()
         problem = None
     except QueryError as exc:
-        data = {"pilots": [], "sectors": [], "sector_counts": {}, "types": [], "type_counts": {}}
+        data = {"pilots": [], "sectors": [], "sector_counts": {}, "derived_sectors": [], "derived_counts": {},
+                "types": [], "type_counts": {}}
         problem = str(exc)
     pilots = data["pilots"]
     sectors = heat_map(
         "heat-sectors", "Tasks per sector and pilot", "tasks", pilots, data["sectors"], data["sector_counts"], share
+    )
+    derived = heat_map(
+        "heat-derived-sectors", "Tasks per derived sector and pilot (tasks whose table prints no sector)", "tasks",
+        pilots, data["derived_sectors"], data["derived_counts"], share,
     )
     types = stacked("chart-types", "Measure types per pilot", pilots, data["types"], data["type_counts"])
     type_map = heat_map(
         "heat-types", "Measures per type and pilot", "measures", pilots, data["types"], data["type_counts"], share
     )
     return render_template(
-        "compare.html", pilots=pilots, sectors=sectors, types=types, type_map=type_map, share=share, problem=problem
+        "compare.html", pilots=pilots, sectors=sectors, derived=derived, types=types, type_map=type_map,
+        share=share, problem=problem,
     )
 
 

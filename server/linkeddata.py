@@ -220,8 +220,9 @@ class Labeller:
 
 def render_page(iri: str) -> str:
     rt = runtime()
-    out_rows = rt.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}", max_rows=5000)
-    in_rows = rt.select(f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT 1000", max_rows=1000)
+    # DISTINCT: a statement held in several named graphs (a pilot's and the vocabulary) shows once
+    out_rows = rt.select(f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }}", max_rows=5000)
+    in_rows = rt.select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT 1000", max_rows=1000)
     types = [r["o"]["value"] for r in out_rows if r["p"]["value"] == RDF_TYPE]
     mentioned = [iri, *types]
     for r in out_rows:

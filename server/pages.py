@@ -77,8 +77,9 @@ def summary() -> dict:
             WHERE {
               { ?pilot a pilot:Pilot } UNION { ?task a pilot:Task } UNION { ?measure a pilot:Measure }
               UNION { ?table a pilot:TaskTable } UNION { ?group a pilot:TaskGroup }
-              UNION { ?agencyCount pilot:refAgency ?agency } UNION { ?sectorCount pilot:refSector ?sector }
-            }"""  # agencies and sectors the pilots use (the statistics graph has no zero counts), not the vocabularies
+              UNION { ?agencyCount pilot:refAgency ?agency }
+              UNION { ?sectorCount pilot:refSector ?sector ; pilot:taskCount ?printed FILTER (?printed > 0) }
+            }"""  # agencies and sectors (printed) the pilots use, not the vocabularies
         )
         counts = {k: int(v["value"]) for k, v in (counts_rows[0] if counts_rows else {}).items()}
         triples = rt.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")

@@ -162,13 +162,17 @@ def test_measure_type_totals(store):
 
 
 def test_sectors(store):
-    direct = {}
-    for pilot, sector, tasks in rows(store, f"""
-        SELECT ?p ?s (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
-          {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p ; pilot:sector ?s")}
-        }} GROUP BY ?p ?s"""):
-        direct[(pilot, sector)] = (int(tasks),)
-    assert table(store, "sectors", ("refPilot", "refSector"), ("taskCount",)) == direct
+    """Printed and derived sectors, each counted apart: a sector only derived has taskCount 0."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for column, prop in enumerate(("sector", "derivedSector")):
+        for pilot, sector, tasks in rows(store, f"""
+            SELECT ?p ?s (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
+              {pilot_graphs(f"?t a pilot:Task ; pilot:ofPilot ?p ; pilot:{prop} ?s")}
+            }} GROUP BY ?p ?s"""):
+            counts.setdefault((pilot, sector), [0, 0])[column] = int(tasks)
+    direct = {key: tuple(value) for key, value in counts.items()}
+    assert any(printed == 0 for printed, _ in direct.values()), "no sector that is only derived"
+    assert table(store, "sectors", ("refPilot", "refSector"), ("taskCount", "derivedTaskCount")) == direct
 
 
 def test_task_groups(store):
@@ -215,6 +219,7 @@ def test_known_wuhan_values(wuhan):
     assert value(f"{stats}measure-types/wuhan-2022/seek", "taskCount") == 1  # 争取: task 1-27 only
     assert value(f"{stats}measure-type-totals/seek", "pilotCount") == 1
     assert value(f"{stats}sectors/wuhan-2022/finance", "taskCount") == 6
+    assert value(f"{stats}sectors/wuhan-2022/finance", "derivedTaskCount") >= 1  # 5-10 金融领域…监管协作
     assert value(f"{stats}task-groups/wuhan-2022/3-3", "taskCount") == 5  # 3-14 belongs here (narrative)
     assert value(f"{stats}agencies/mofcom", "pilotsAsIssuer") == 1
 

@@ -260,6 +260,17 @@ def test_compare_on_the_real_graph(app_factory):
         headers={"Accept": "application/sparql-results+json"},
     ).get_json()["results"]["bindings"][0]["n"]["value"]
     assert sum(cells(html, "heat-sectors").values()) == int(tasks) > 0
+    # the derived map: the tasks printing no sector, by derived sector, and (none) for the rest
+    derived = client.get(
+        "/sparql",
+        query_string={"query": "PREFIX pilot: <https://w3id.org/pilotkg/ontology#> SELECT ?p ?s (COUNT(?t) AS ?n) "
+                      "WHERE { ?t pilot:ofPilot ?p ; pilot:derivedSector ?s } GROUP BY ?p ?s"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).get_json()["results"]["bindings"]
+    expected = {(b["p"]["value"], b["s"]["value"]): int(b["n"]["value"]) for b in derived}
+    shown = cells(html, "heat-derived-sectors")
+    assert expected and {k: v for k, v in shown.items() if k[1]} == expected
+    assert sum(shown.values()) == int(tasks) - sum(v for k, v in cells(html, "heat-sectors").items() if k[1])
     page = client.get("/id/pilot/wuhan-2022.html")
     assert page.status_code == 200 and 'id="similar-elsewhere"' in page.get_data(as_text=True)
 
