@@ -47,7 +47,7 @@ PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_NGRAM = 2
-MAX_LINKS = 10  # partners kept per task or measure: enough for "most similar elsewhere", linear in size
+MAX_LINKS = 4  # partners kept per task or measure: the closest few, linear in size (10 made links a third of a build)
 MIN_MEASURE_LENGTH = 8  # characters of clean text; shorter measures ("推动…发展。") link too easily
 PERMUTATIONS = 128  # MinHash values per record, shared out into bands (see _banding)
 MAX_MISS = 1e-6  # the most a pair right at the threshold may be missed by the banding
