@@ -1,10 +1,8 @@
-"""``pilotkg serve``: serve the built store with gunicorn (not Flask's development server)."""
+"""``pilotkg serve``: serve the built store with Granian (not Flask's development server)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from pathlib import Path
 
 import click
@@ -35,66 +33,38 @@ def ensure_store(settings: Settings) -> None:
         raise click.ClickException(f"`pilotkg build` did not write a store at {settings.store}.")
 
 
-def gunicorn_options(settings: Settings, host: str, port: int, web_workers: int, threads: int, access_log: bool):
-    def post_worker_init(worker) -> None:  # start the query pool before the first request
-        try:
-            worker.wsgi.extensions["pilotkg"].pool.ping()
-        except Exception as exc:  # pragma: no cover - logged, the pool retries on demand
-            worker.log.warning("query pool did not start: %s", exc)
-        threading.Thread(target=warm_up, args=(worker.wsgi, worker.log), daemon=True).start()
+HEADER_TIMEOUT_MS = 10_000  # a client that has not sent its headers by then is disconnected
+MAX_HEAD_BYTES = 256 * 1024  # request line and headers; longer get 431 before the app (a query over 64 KiB: 413)
 
-    def worker_exit(_server, worker) -> None:
-        with contextlib.suppress(Exception):
-            worker.wsgi.extensions["pilotkg"].pool.close()
+
+def server_options(host: str, port: int, web_workers: int, threads: int, access_log: bool) -> dict:
+    """Granian's settings: its HTTP front (Rust, hyper) reads requests without holding a Python
+    thread, so clients that send their headers slowly cost a connection each, not a thread; it
+    times them out and refuses over-long request lines and headers at once."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     return {
-        "bind": f"{host}:{port}",
+        "target": "pilotkg.server.wsgi:make_app",
+        "factory": True,
+        "address": host,
+        "port": port,
+        "interface": Interfaces.WSGI,
         "workers": web_workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        # a worker is busy for at most a query's deadline; leave room for the kill and restart
-        "timeout": int(settings.query_timeout) + 60,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "limit_request_line": 0,  # long GET queries get a clear 413 from the app instead
-        "accesslog": "-" if access_log else None,
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(B)s %(M)sms',
-        "control_socket_disable": True,  # several servers (tests, bench) may run side by side
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "pilotkg-serve",
-        "post_worker_init": post_worker_init,
-        "worker_exit": worker_exit,
+        "blocking_threads": threads,
+        "http1_settings": HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS, max_buffer_size=MAX_HEAD_BYTES),
+        "log_access": access_log,
+        "log_access_format": '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms',
+        "respawn_failed_workers": True,
     }
 
 
-def warm_up(app, log) -> None:
-    """Compute the home page's summary and the pyLODE page once, in the background."""
-    from pilotkg.server import ontology, pages
+def run_server(settings: Settings, options: dict) -> None:
+    """Serve until stopped. The workers are new processes: the settings go through their environment."""
+    from granian import Granian
 
-    with app.app_context():
-        for name, job in (("summary", pages.summary), ("ontology", ontology.warm)):
-            try:
-                job()
-            except Exception as exc:  # pragma: no cover - shown on first request instead
-                log.warning("warm-up of %s failed: %s", name, exc)
-
-
-def run_gunicorn(settings: Settings, options: dict) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from pilotkg.server.app import create_app
-
-    class Application(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if value is not None and key in self.cfg.settings:
-                    self.cfg.set(key, value)
-
-        def load(self):
-            return create_app(settings)
-
-    Application().run()
+    os.environ.update(settings.to_env())
+    Granian(**options).serve()
 
 
 @click.command()
@@ -111,8 +81,8 @@ def run_gunicorn(settings: Settings, options: dict) -> None:
     help="A SERVICE endpoint queries may call (repeatable) [PILOTKG_SERVICE_ALLOWLIST; none].",
 )
 @click.option("--query-workers", type=int, help="Query worker processes [PILOTKG_POOL_WORKERS; max(4, 2×CPUs)].")
-@click.option("--web-workers", default=None, type=int, help="gunicorn worker processes [PILOTKG_WEB_WORKERS; 1].")
-@click.option("--threads", default=None, type=int, help="Threads per gunicorn worker [PILOTKG_THREADS; 32].")
+@click.option("--web-workers", default=None, type=int, help="Web worker processes [PILOTKG_WEB_WORKERS; 1].")
+@click.option("--threads", default=None, type=int, help="Request threads per web worker [PILOTKG_THREADS; 32].")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
 @click.option("--no-build", is_flag=True, help="Fail instead of building the graph when the store is missing.")
 def serve(
@@ -148,4 +118,4 @@ def serve(
     web_workers = web_workers or int(os.environ.get("PILOTKG_WEB_WORKERS", "1"))
     threads = threads or int(os.environ.get("PILOTKG_THREADS", "32"))
     click.echo(f"pilotkg: serving {settings.store} at http://{host}:{port}/ (base {settings.base})", err=True)
-    run_gunicorn(settings, gunicorn_options(settings, host, port, web_workers, threads, access_log))
+    run_server(settings, server_options(host, port, web_workers, threads, access_log))

@@ -56,6 +56,20 @@ class Settings:
         settings = cls(**values)
         return settings.normalised()
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as ``PILOTKG_*`` variables, which :meth:`from_env` reads back."""
+        env = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, tuple):
+                text = " ".join(value)
+            else:
+                text = str(value)
+            env["PILOTKG_" + f.name.upper()] = text
+        return env
+
     def normalised(self) -> Settings:
         base = self.base if self.base.endswith(("/", "#")) else self.base + "/"
         allow = tuple(self.service_allowlist)

@@ -3,7 +3,7 @@
 pyoxigraph cannot cancel a running query and releases the GIL while it runs, so a thread cannot
 enforce a time limit. Each query runs in a worker process; pebble kills a worker whose query
 overruns its deadline and starts a replacement, while the other workers keep answering.
-The pool is created lazily in the process that uses it (gunicorn forks after loading the app).
+The pool is created lazily in the process that uses it (each web worker process makes its own).
 """
 
 from __future__ import annotations

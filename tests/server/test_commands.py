@@ -43,7 +43,13 @@ def test_never_builds_outside_an_out_store_folder(tmp_path):
         commands.ensure_store(Settings(store=tmp_path / "elsewhere").normalised())
 
 
-def test_gunicorn_options():
-    opts = commands.gunicorn_options(Settings(), "127.0.0.1", 8123, 1, 16, False)
-    assert opts["bind"] == "127.0.0.1:8123" and opts["worker_class"] == "gthread" and opts["threads"] == 16
-    assert opts["timeout"] > Settings().query_timeout
+def test_server_options():
+    opts = commands.server_options("127.0.0.1", 8123, 1, 16, False)
+    assert (opts["address"], opts["port"], opts["blocking_threads"]) == ("127.0.0.1", 8123, 16)
+    assert opts["http1_settings"].header_read_timeout <= 10_000  # slow headers are cut off
+    assert opts["http1_settings"].max_buffer_size <= 256 * 1024  # long request lines refused at once
+
+
+def test_settings_travel_through_the_environment():
+    settings = Settings(query_timeout=2.5, service_allowlist=("http://a/", "http://b/"), isolate_network=False)
+    assert Settings.from_env(settings.normalised().to_env()) == settings.normalised()
