@@ -121,6 +121,8 @@ def test_dataset_detection():
     assert analyse("PREFIX g: <urn:g#> SELECT * FROM NAMED g:x WHERE { ?s ?p ?o }").has_dataset
     assert not analyse('SELECT * WHERE { ?s ?p "from <x>" } # FROM <y>').has_dataset
     assert not analyse("SELECT ?from WHERE { ?from ex:from ?o }").has_dataset
+    # Oxigraph ends a comment at \r: the FROM after it is the query's, and the server must see it
+    assert analyse("SELECT * # c\rFROM <urn:g> WHERE { ?s ?p ?o }").has_dataset
 
 
 def test_words_that_merely_contain_service_are_fine(client):
