@@ -33,9 +33,28 @@ class Settings:
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (exact IRIs)
     pool_workers: int = field(default_factory=_default_pool_workers)  # query worker processes
     cache_entries: int = 512  # answers kept per web process (the store is read-only); 0 disables
-    worker_memory_mb: int = 0  # address-space limit per query worker; 0 = unlimited
+    worker_memory_mb: int = -1  # data (heap) limit per query worker in MB; -1 = from the machine, 0 = none
+    fast_budget: float = 1.0  # seconds a query may run in the fast lane before it moves to the slow lane
+    slow_workers: int = 0  # query workers of the slow lane; 0 = a quarter of pool_workers (at least 1)
+    slow_queue: int = 2  # slow-lane queries that may wait beyond those running (503 past it)
+    client_slow_limit: int = 2  # slow-lane queries one client may have running or waiting (429 past it)
+    cache_bytes: int = 64 * 1024 * 1024  # bytes of answers the cache keeps per web process
     isolate_network: bool = True  # query workers try to drop into an empty network namespace
     cors_origin: str = "*"
+
+    def effective_slow_workers(self) -> int:
+        return self.slow_workers if self.slow_workers > 0 else max(1, self.pool_workers // 4)
+
+    def effective_worker_memory_mb(self) -> int:
+        """The limit in MB, 0 for none. By default the machine's memory shared by the query
+        workers and the web process (a runaway ORDER BY grew one worker to 5.8 GB)."""
+        if self.worker_memory_mb >= 0:
+            return self.worker_memory_mb
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):  # pragma: no cover - not Linux
+            return 0
+        return max(512, total // (1024 * 1024) // (self.pool_workers + 2))
 
     @property
     def id_prefix(self) -> str:
@@ -84,7 +103,7 @@ class Settings:
         )
 
 
-_FLOATS = {"query_timeout"}
+_FLOATS = {"query_timeout", "fast_budget"}
 _INTS = {
     "max_rows",
     "max_query_bytes",
@@ -92,6 +111,10 @@ _INTS = {
     "pool_workers",
     "cache_entries",
     "worker_memory_mb",
+    "slow_workers",
+    "slow_queue",
+    "client_slow_limit",
+    "cache_bytes",
 }
 _BOOLS = {"isolate_network"}
 _PATHS = {"store", "dist", "ontology", "queries"}

@@ -48,11 +48,16 @@ NETWORK_ISOLATED = False
 
 
 def init_worker(store_path: str, isolate_network: bool = False, memory_mb: int = 0) -> None:
-    """Pool initializer: limit memory, open the store, then (optionally) leave the network."""
+    """Pool initializer: limit memory, open the store, then (optionally) leave the network.
+
+    The limit is on the data segment (RLIMIT_DATA: heap and private memory), not the address
+    space: the store's files are mapped, and a large store would not even open under RLIMIT_AS.
+    An allocation past it aborts the worker, which the pool reports as a query over the limit.
+    """
     global _STORE, NETWORK_ISOLATED
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     _STORE = ox.Store.read_only(store_path)
     if isolate_network:
         NETWORK_ISOLATED = _leave_network()
@@ -152,6 +157,7 @@ class Answer:
     form: str = ""  # select | ask | graph
     truncated: bool = False
     rows: int = -1
+    retry_after: int | None = None  # seconds, for 429 and 503 answers a client may retry
 
 
 def run(job: Job) -> Answer:

@@ -100,11 +100,14 @@ def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None
         allowlist=settings.service_allowlist,
         prefixes=rt.prefixes,
     )
-    answer = rt.pool.run(job)
+    answer = rt.pool.run(job, client=request.remote_addr or "")
     if answer.status != 200:
         if answer.status == 406:
             return error(406, answer.message + " Acceptable: " + _acceptable(answer.form), query)
-        return error(answer.status, answer.message, query)
+        response = error(answer.status, answer.message, query)
+        if answer.retry_after:
+            response.headers["Retry-After"] = str(answer.retry_after)
+        return response
     response = Response(answer.body, status=200, content_type=answer.content_type)
     response.headers["Vary"] = "Accept"
     if answer.truncated:

@@ -8,6 +8,7 @@ import socket
 import statistics
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -50,3 +51,89 @@ def test_two_hundred_slow_clients_do_not_hold_the_server(live_server):
         for s in socks:
             s.close()
     assert statistics.median(latencies) < 0.5, latencies
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _get(url: str, query: str, timeout: float = 30) -> int:
+    try:
+        with urllib.request.urlopen(url + "/sparql?" + urllib.parse.urlencode({"query": query}), timeout=timeout) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as exc:
+        exc.read()
+        return exc.code
+
+
+def test_runaway_queries_do_not_stall_short_ones(live_server):
+    """Eight clients loop a query that runs into its deadline; another client's short queries
+    are still answered at once (the runaways hold slow-lane workers only), and the runaways get
+    503 or 429, never 5xx otherwise."""
+    stop = threading.Event()
+    statuses: list[int] = []
+
+    def loop() -> None:
+        while not stop.is_set():
+            statuses.append(_get(live_server, RUNAWAY))
+
+    runaways = [threading.Thread(target=loop, daemon=True) for _ in range(8)]
+    for t in runaways:
+        t.start()
+    try:
+        time.sleep(2)  # every runaway has left the fast lane once
+        latencies = []
+        for _ in range(20):
+            latencies.append(probe(live_server))
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for t in runaways:
+            t.join(timeout=30)
+    latencies.sort()
+    assert latencies[len(latencies) // 2] < 0.2 and latencies[int(len(latencies) * 0.9)] < 1, latencies
+    assert statuses and set(statuses) <= {503, 429}, set(statuses)
+
+
+def _tree(pid: int) -> set[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    import os
+
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        found.add(p)
+        todo += children.get(p, [])
+    return found
+
+
+def test_killed_idle_workers_are_replaced_without_leaking(serve_store, fixture_env, tmp_path):
+    """kill -9 of idle query workers, again and again: every query still answers 200, and the
+    server's process tree does not grow (a broken pool is stopped, not left beside its successor)."""
+    import json
+    import os
+    import signal
+    import subprocess
+
+    with serve_store(fixture_env["store"], tmp_path / "server.log", PILOTKG_DIST=str(fixture_env["dist"])) as url:
+        server = int(subprocess.run(["pgrep", "-f", "--", f"--port {url.rsplit(':', 1)[1]}"], capture_output=True,
+                                    text=True).stdout.split()[0])
+        assert _get(url, "ASK {}") == 200
+        before = len(_tree(server))
+        for _ in range(10):
+            with urllib.request.urlopen(url + "/healthz", timeout=10) as r:
+                worker = json.loads(r.read())["pid"]
+            os.kill(worker, signal.SIGKILL)
+            time.sleep(0.3)
+            assert [_get(url, "ASK {}") for _ in range(5)] == [200] * 5
+        time.sleep(1)
+        assert len(_tree(server)) <= before + 1, (before, len(_tree(server)))
