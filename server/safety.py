@@ -192,6 +192,40 @@ def _walk(node, found: list, seen: set[int]) -> None:
         _walk(node.algebra, found, seen)
 
 
+MAX_NESTING = 256  # brackets ( { [ open at once; Oxigraph's recursive parser overflows its stack near 5,000
+MAX_UNARY = 256  # ! - + ^ in a row (10,000 ! crashed a worker)
+
+
+def check_nesting(text: str) -> None:
+    """Refuse (400, naming the limit) a query nested too deep for the engine to parse safely.
+
+    Counted in the code only (:func:`code_text`), so brackets in strings and IRIs do not count;
+    most queries have fewer brackets in all than the limit and are not scanned at all.
+    """
+    if text.count("(") + text.count("{") + text.count("[") <= MAX_NESTING and sum(
+            text.count(c) for c in "!-+^") <= MAX_UNARY:
+        return
+    code = code_text(unescape(text.replace("\r", "\n")))
+    if code is None:
+        code = text  # cannot cut it: count everything (stricter)
+    depth = deepest = run = longest = 0
+    for c in code:
+        if c in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")}]":
+            depth -= 1
+        if c in "!-+^":
+            run += 1
+            longest = max(longest, run)
+        elif not c.isspace():
+            run = 0
+    if deepest > MAX_NESTING:
+        raise Refused(400, f"The query nests brackets {deepest} deep; this endpoint allows {MAX_NESTING}.")
+    if longest > MAX_UNARY:
+        raise Refused(400, f"The query has {longest} operators (! - + ^) in a row; this endpoint allows {MAX_UNARY}.")
+
+
 def analyse(text: str, allowlist: tuple[str, ...] | frozenset[str] = ()) -> Analysis:
     """Check a query; raise :class:`Refused` when it would reach the network.
 
@@ -204,6 +238,7 @@ def analyse(text: str, allowlist: tuple[str, ...] | frozenset[str] = ()) -> Anal
     Syntax errors are left to pyoxigraph (whose parser runs the query and gives the message),
     except that a query mentioning SERVICE which rdflib cannot parse is refused here.
     """
+    check_nesting(text)
     result = Analysis()
     folded = scan_text(text)
     if "service" not in folded and "from" not in folded:

@@ -137,3 +137,21 @@ def test_killed_idle_workers_are_replaced_without_leaking(serve_store, fixture_e
             assert [_get(url, "ASK {}") for _ in range(5)] == [200] * 5
         time.sleep(1)
         assert len(_tree(server)) <= before + 1, (before, len(_tree(server)))
+
+
+def test_deep_nesting_is_refused_before_it_can_crash_a_worker(client):
+    """5,000 nested ( in a FILTER, 10,000 nested { and 10,000 ! crashed a worker inside the engine;
+    they are refused with a 400 naming the limit, while nesting below it still runs."""
+    from pilotkg.server.safety import MAX_NESTING
+
+    for query in ("SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+                  "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
+                  "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
+                  "SELECT * WHERE { ?s " + "^" * 10_000 + "<urn:p> ?o }"):
+        r = client.post("/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"})
+        assert r.status_code == 400 and "allows" in r.get_data(as_text=True), (query[:40], r.status_code)
+    sparql = {"Content-Type": "application/sparql-query"}
+    fine = "SELECT * WHERE { FILTER(" + "(" * 100 + "1" + ")" * 100 + ") }"
+    assert client.post("/sparql", data=fine.encode(), headers=sparql).status_code == 200
+    in_a_string = 'SELECT * WHERE { BIND("' + "(" * (MAX_NESTING + 10) + '" AS ?x) }'
+    assert client.post("/sparql", data=in_a_string.encode(), headers=sparql).status_code == 200
