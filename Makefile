@@ -53,4 +53,4 @@ bench: build
 	$(BIN)/python bench/endpoint_bench.py
 
 clean:
-	rm -rf dist build .pytest_cache
+	rm -rf dist .dist-* .dist.lock build .pytest_cache

@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,7 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from pilotkg.graph import publish
+from pilotkg.graph import output, publish
 from pilotkg.graph.report import report_of_sections
 from pilotkg.graph.similarity import MAX_LINKS, Item, link_lines, measure_items, task_items
 from pilotkg.graph.void import void_graph
@@ -255,9 +254,13 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
     """Build and publish into ``out``; on any error ``out`` is left as it was."""
     out = Path(out)
     files = source_files(sources)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published folder is world-readable
+    with output.locked(out):
+        output.sweep(out)  # staging folders of killed builds, builds older than the one before
+        return _build(files, out, base, validate)
+
+
+def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResult:
+    staging = output.new_staging(out)
     parts_dir = staging / ".parts"
     parts_dir.mkdir()
     clock = _Clock()
@@ -322,7 +325,7 @@ def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BA
         files_out.append(staging / "void.ttl")
         files_out.append(publish.sha256sums(files_out, staging))
         shutil.rmtree(parts_dir)
-        _swap(staging, out)
+        output.switch(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -462,15 +465,3 @@ def _bounded_map(pool: Executor, fn: Callable, jobs: Iterable, window: int = 4) 
             results.append(pending.popleft().result())
     results += [future.result() for future in pending]
     return results
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Replace ``out`` by ``staging`` with two renames, so readers never see a half-written folder."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

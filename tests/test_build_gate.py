@@ -29,4 +29,4 @@ def test_a_broken_statistic_stops_the_build(tmp_path: Path, monkeypatch: pytest.
         build([SOURCES_DIR], out)
     assert "qb:dataSet" in str(error.value) or "data set" in str(error.value)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist-")]  # no staging folder left
