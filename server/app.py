@@ -30,7 +30,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.jinja_env.autoescape = True  # every template, whatever its extension
     rt = Runtime.create(settings)
     app.extensions["pilotkg"] = rt
-    atexit.register(rt.pool.close)
+    atexit.register(lambda: rt.pool.close())  # the pool of the build served last
 
     from pilotkg.server import compare, dumps, linkeddata, ontology, pages, sparql
 
@@ -52,7 +52,7 @@ def with_settings(app: Flask, **changes: Any) -> Settings:
     """Replace settings on a running app (tests)."""
     rt: Runtime = app.extensions["pilotkg"]
     rt.settings = replace(rt.settings, **changes)
-    rt.pool.settings = rt.settings
+    rt.pool.settings = replace(rt.settings, store=rt.serving or rt.settings.store)
     return rt.settings
 
 

@@ -44,12 +44,16 @@ SLOW_MEMORY_SECONDS = 600.0  # and for how long
 class _Lane:
     """One pebble pool that heals: a broken pool is stopped before a new one is made."""
 
-    def __init__(self, name: str, settings: Settings, workers: int):
-        self.name, self.settings, self.workers = name, settings, workers
+    def __init__(self, name: str, owner: QueryPool, workers: int):
+        self.name, self.owner, self.workers = name, owner, workers
         self._pool: ProcessPool | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.restarts = 0
+
+    @property
+    def settings(self) -> Settings:
+        return self.owner.settings
 
     def pool(self) -> ProcessPool:
         pid = os.getpid()
@@ -101,8 +105,8 @@ class QueryPool:
     def __init__(self, settings: Settings):
         self.settings = settings
         slow = settings.effective_slow_workers()
-        self.fast = _Lane("fast", settings, max(1, settings.pool_workers - slow))
-        self.slow = _Lane("slow", settings, slow)
+        self.fast = _Lane("fast", self, max(1, settings.pool_workers - slow))
+        self.slow = _Lane("slow", self, slow)
         self._cache: OrderedDict[tuple, engine.Answer] = OrderedDict()
         self._cache_bytes = 0
         self._cache_lock = threading.Lock()

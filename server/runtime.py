@@ -1,10 +1,21 @@
-"""Per-app state: settings, the query pool, prefixes and small cached look-ups."""
+"""Per-app state: settings, the query pool, prefixes and small cached look-ups — and the switch
+to a new build when ``pilotkg build`` replaces the output under a running server.
+
+A build points its output link at a new folder in one step (graph/output.py). Each web process
+looks at where its store path leads every ``PILOTKG_RELOAD_INTERVAL`` seconds; when it leads
+somewhere new, it opens a query pool on the new store, checks that it answers, then switches
+over in one assignment and clears its caches. Requests already running finish on the old pool,
+which is closed once they have had their deadline; no request ever sees two graphs.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -31,6 +42,14 @@ STANDARD_PREFIXES = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
+def store_target(settings: Settings) -> Path:
+    """Where the store path leads now (through the output link)."""
+    return Path(os.path.realpath(settings.store))
+
+
 class QueryError(RuntimeError):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -44,11 +63,56 @@ class Runtime:
     prefixes: dict[str, str]
     _memo: dict[str, Any] = field(default_factory=dict)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock)
+    serving: Path | None = None  # the store folder the pool answers from
+    switches: int = 0
+    _watcher: threading.Thread | None = None
+    _watch_pid: int | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         prefixes = {**STANDARD_PREFIXES, "pk": settings.id_prefix}
-        return cls(settings=settings, pool=QueryPool(settings), prefixes=prefixes)
+        target = store_target(settings)
+        pool = QueryPool(replace(settings, store=target))
+        return cls(settings=settings, pool=pool, prefixes=prefixes, serving=target)
+
+    # -- live rebuilds --------------------------------------------------------------------
+    def watch(self) -> None:
+        """Start looking for a new build in this process (idempotent; a fork starts its own)."""
+        if self.settings.reload_interval <= 0 or (self._watcher is not None and self._watch_pid == os.getpid()):
+            return
+        self._watch_pid = os.getpid()
+        self._watcher = threading.Thread(target=self._watch, name="pilotkg-reload", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(self.settings.reload_interval):
+            try:
+                self.reload_if_changed()
+            except Exception:  # pragma: no cover - logged; the old build keeps being served
+                log.exception("switching to the new build failed; still serving %s", self.serving)
+
+    def reload_if_changed(self) -> bool:
+        """Switch to the build the store path now leads to, if it changed and answers; True if so."""
+        target = store_target(self.settings)
+        if target == self.serving or not target.is_dir():
+            return False
+        pool = QueryPool(replace(self.settings, store=target))
+        try:
+            pool.ping(timeout=30)  # the new store opens and answers before anyone is sent to it
+        except Exception:
+            pool.close()
+            raise
+        old, self.pool, self.serving = self.pool, pool, target
+        with self._memo_lock:
+            self._memo.clear()
+        self.switches += 1
+        log.info("serving the new build at %s", target)
+        # requests already running on the old pool finish there; then it is closed
+        timer = threading.Timer(self.settings.query_timeout + 5, old.close)
+        timer.daemon = True
+        timer.start()
+        return True
 
     def sparql_prologue(self) -> str:
         return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items())

@@ -20,6 +20,7 @@ def make_app() -> Flask:
     from pilotkg.server.app import create_app
 
     app = create_app()
+    app.extensions["pilotkg"].watch()  # serve a new build as soon as `pilotkg build` has switched
     threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
     return app
 

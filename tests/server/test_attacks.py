@@ -155,3 +155,58 @@ def test_deep_nesting_is_refused_before_it_can_crash_a_worker(client):
     assert client.post("/sparql", data=fine.encode(), headers=sparql).status_code == 200
     in_a_string = 'SELECT * WHERE { BIND("' + "(" * (MAX_NESTING + 10) + '" AS ?x) }'
     assert client.post("/sparql", data=in_a_string.encode(), headers=sparql).status_code == 200
+
+
+PILOTS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/pilotkg/ontology#Pilot> }"
+
+
+def _pilots(url: str) -> int:
+    import json
+
+    with urllib.request.urlopen(url + "/sparql?" + urllib.parse.urlencode({"query": PILOTS}), timeout=30) as r:
+        return int(json.loads(r.read())["results"]["bindings"][0]["n"]["value"])
+
+
+def test_a_rebuild_under_load_is_served_without_a_restart(serve_store, tmp_path):
+    """`pilotkg build` replaces the output while clients query: no request fails, every answer
+    comes from one build or the other, and soon every answer comes from the new one."""
+    from pilotkg.graph.build import build
+    from pilotkg.paths import SOURCES_DIR
+
+    wuhan = SOURCES_DIR / "wuhan-2022.txt"
+    copy = tmp_path / "chengdu-2023.txt"
+    text = wuhan.read_text(encoding="utf-8").replace("武汉", "成都").replace("湖北省", "四川省")
+    text = text.replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号")
+    copy.write_text(text, encoding="utf-8")
+    out = tmp_path / "dist"
+    build([wuhan], out)
+    with serve_store(out / "store", tmp_path / "server.log", PILOTKG_DIST=str(out),
+                     PILOTKG_RELOAD_INTERVAL="0.5") as url:
+        assert _pilots(url) == 1
+        stop, answers, failures = threading.Event(), [], []
+
+        def load() -> None:
+            while not stop.is_set():
+                try:
+                    answers.append(_pilots(url))
+                except Exception as exc:  # every failed request counts
+                    failures.append(repr(exc))
+
+        clients = [threading.Thread(target=load, daemon=True) for _ in range(4)]
+        for t in clients:
+            t.start()
+        try:
+            build([wuhan, copy], out)
+            deadline = time.monotonic() + 20
+            while _pilots(url) != 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)
+        finally:
+            stop.set()
+            for t in clients:
+                t.join(timeout=30)
+        assert failures == []
+        assert set(answers) <= {1, 2} and 2 in answers
+        assert all(_pilots(url) == 2 for _ in range(10))
+        with urllib.request.urlopen(url + "/dumps/", timeout=10) as r:
+            assert r.status == 200
