@@ -39,6 +39,7 @@ class Settings:
     slow_queue: int = 2  # slow-lane queries that may wait beyond those running (503 past it)
     client_slow_limit: int = 2  # slow-lane queries one client may have running or waiting (429 past it)
     cache_bytes: int = 64 * 1024 * 1024  # bytes of answers the cache keeps per web process
+    public_url: str = ""  # the site's public address (https://example.org/); "" = the request's own host
     reload_interval: float = 1.0  # seconds between looks for a new build under the store path; 0: never
     isolate_network: bool = True  # query workers try to drop into an empty network namespace
     cors_origin: str = "*"

@@ -249,7 +249,10 @@ def _triples(result: ox.QueryTriples, job: Job) -> Answer:
     else:
         quads = ox.parse(nt, ox.RdfFormat.N_TRIPLES)
         prefixes = job.prefixes if fmt in ("turtle", "rdfxml", "jsonld") else None
-        body = ox.serialize(quads, format=GRAPH_FORMATS[fmt], prefixes=prefixes or None)
+        try:
+            body = ox.serialize(quads, format=GRAPH_FORMATS[fmt], prefixes=prefixes or None)
+        except (OSError, ValueError, SyntaxError) as exc:  # e.g. RDF 1.2 triple terms in JSON-LD
+            return Answer(406, form="graph", message=f"The answer cannot be written as {MEDIA_TYPES[fmt]}: {exc}.")
     return Answer(200, body, MEDIA_TYPES[fmt], form="graph", truncated=sink.truncated, rows=sink.lines)
 
 

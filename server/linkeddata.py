@@ -27,6 +27,7 @@ EXTENSIONS = {  # extension -> (graph format or "html", media type)
     "rdf": ("rdfxml", "application/rdf+xml"),
 }
 OFFERS = {media: ext for ext, (_fmt, media) in EXTENSIONS.items()}
+OFFERS["application/json"] = "jsonld"  # as /sparql answers it: JSON-LD is the JSON form of RDF
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL_PROPS = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",

@@ -141,7 +141,9 @@ def service_description() -> Response:
     from pilotkg.server.engine import GRAPH_FORMATS, MEDIA_TYPES
 
     rt = runtime()
-    endpoint = request.base_url
+    # the configured public address; without one the request's own (its Host header)
+    public = rt.settings.public_url
+    endpoint = public.rstrip("/") + "/sparql" if public else request.base_url
     accept = request.headers.get("Accept")
     if conneg.prefers_html(accept, list(SD_OFFERS)):
         return Response(

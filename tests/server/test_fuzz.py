@@ -45,7 +45,8 @@ def mutate(rng: random.Random, text: str) -> str:
         if not text:
             return text
         at = rng.randrange(len(text))
-        return text[:at] + chr(rng.choice([rng.randrange(32), rng.randrange(32, 0x2FFF), 0xFFFD, 0x10FFFF])) + text[at + 1:]
+        odd = chr(rng.choice([rng.randrange(32), rng.randrange(32, 0x2FFF), 0xFFFD, 0x10FFFF]))
+        return text[:at] + odd + text[at + 1 :]
     if choice == 4:  # tokens only
         return " ".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 30)))
     return text

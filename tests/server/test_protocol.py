@@ -279,3 +279,23 @@ def test_results_are_json_not_html_for_yasgui_accept(client):
     r = client.post("/sparql", data={"query": SELECT_TASKS}, headers={"Accept": accept})
     assert r.mimetype == "application/sparql-results+json"
     json.loads(r.data)
+
+
+def test_service_description_names_the_configured_public_address(app_factory, fixture_env):
+    """sd:endpoint is the operator's public URL, whatever Host header a client sends."""
+    client = app_factory(fixture_env["store"], public_url="https://pilotkg.example.org/").test_client()
+    body = client.get("/sparql", headers={"Accept": "text/turtle", "Host": "evil.example"}).get_data(as_text=True)
+    assert "<https://pilotkg.example.org/sparql>" in body and "evil.example" not in body
+
+
+def test_a_triple_term_asked_for_as_json_ld_is_406(client):
+    query = "CONSTRUCT { <urn:a> <urn:p> <<( <urn:a> <urn:b> <urn:c> )>> } WHERE {}"
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 406 and "JSON-LD" in r.get_data(as_text=True)
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and b"<<(" in r.data
+
+
+def test_application_json_on_a_resource_is_json_ld_as_on_sparql(client):
+    r = client.get("/id/pilot/wuhan-2022", headers={"Accept": "application/json"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(".jsonld")
