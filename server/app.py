@@ -41,6 +41,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dumps.bp)
     app.register_blueprint(ontology.bp)
 
+    from pilotkg.server import metrics
+
+    metrics.install(app)
+    if settings.access_log:
+        from pilotkg.server import access_log
+
+        access_log.install(app)
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals["settings"] = settings

@@ -37,7 +37,7 @@ HEADER_TIMEOUT_MS = 10_000  # a client that has not sent its headers by then is 
 MAX_HEAD_BYTES = 256 * 1024  # request line and headers; longer get 431 before the app (a query over 64 KiB: 413)
 
 
-def server_options(host: str, port: int, web_workers: int, threads: int, access_log: bool) -> dict:
+def server_options(host: str, port: int, web_workers: int, threads: int) -> dict:
     """Granian's settings: its HTTP front (Rust, hyper) reads requests without holding a Python
     thread, so clients that send their headers slowly cost a connection each, not a thread; it
     times them out and refuses over-long request lines and headers at once."""
@@ -53,8 +53,7 @@ def server_options(host: str, port: int, web_workers: int, threads: int, access_
         "workers": web_workers,
         "blocking_threads": threads,
         "http1_settings": HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS, max_buffer_size=MAX_HEAD_BYTES),
-        "log_access": access_log,
-        "log_access_format": '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms',
+        "log_access": False,  # the app writes access lines itself, escaped (server/access_log.py)
         "respawn_failed_workers": True,
     }
 
@@ -109,6 +108,7 @@ def serve(
         max_rows=max_rows,
         service_allowlist=tuple(service_allow) or None,
         pool_workers=query_workers,
+        access_log=access_log or None,
     )
     if no_build:
         if not store_ready(settings.store):
@@ -118,4 +118,4 @@ def serve(
     web_workers = web_workers or int(os.environ.get("PILOTKG_WEB_WORKERS", "1"))
     threads = threads or int(os.environ.get("PILOTKG_THREADS", "32"))
     click.echo(f"pilotkg: serving {settings.store} at http://{host}:{port}/ (base {settings.base})", err=True)
-    run_server(settings, server_options(host, port, web_workers, threads, access_log))
+    run_server(settings, server_options(host, port, web_workers, threads))

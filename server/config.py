@@ -40,6 +40,7 @@ class Settings:
     client_slow_limit: int = 2  # slow-lane queries one client may have running or waiting (429 past it)
     cache_bytes: int = 64 * 1024 * 1024  # bytes of answers the cache keeps per web process
     public_url: str = ""  # the site's public address (https://example.org/); "" = the request's own host
+    access_log: bool = False  # one escaped line per request (pilotkg serve --access-log)
     reload_interval: float = 1.0  # seconds between looks for a new build under the store path; 0: never
     isolate_network: bool = True  # query workers try to drop into an empty network namespace
     cors_origin: str = "*"
@@ -118,7 +119,7 @@ _INTS = {
     "client_slow_limit",
     "cache_bytes",
 }
-_BOOLS = {"isolate_network"}
+_BOOLS = {"isolate_network", "access_log"}
 _PATHS = {"store", "dist", "ontology", "queries"}
 
 

@@ -116,6 +116,7 @@ class QueryPool:
         self._slow_by_client: dict[str, int] = {}
         self.timeouts = 0
         self.rejections = 0
+        self.cache_hits = 0
 
     @property
     def restarts(self) -> int:
@@ -137,6 +138,7 @@ class QueryPool:
                 hit = self._cache.get(key)
                 if hit is not None:
                     self._cache.move_to_end(key)
+                    self.cache_hits += 1
                     return hit
         deadline = self.settings.query_timeout if timeout is None else timeout
         started = time.monotonic()
@@ -270,6 +272,14 @@ class QueryPool:
     @property
     def cache_bytes(self) -> int:
         return self._cache_bytes
+
+    @property
+    def cache_entries(self) -> int:
+        return len(self._cache)
+
+    @property
+    def slow_in_use(self) -> int:
+        return self._slow_running
 
     def clear_cache(self) -> None:
         with self._cache_lock:

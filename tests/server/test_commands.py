@@ -44,7 +44,7 @@ def test_never_builds_outside_an_out_store_folder(tmp_path):
 
 
 def test_server_options():
-    opts = commands.server_options("127.0.0.1", 8123, 1, 16, False)
+    opts = commands.server_options("127.0.0.1", 8123, 1, 16)
     assert (opts["address"], opts["port"], opts["blocking_threads"]) == ("127.0.0.1", 8123, 16)
     assert opts["http1_settings"].header_read_timeout <= 10_000  # slow headers are cut off
     assert opts["http1_settings"].max_buffer_size <= 256 * 1024  # long request lines refused at once

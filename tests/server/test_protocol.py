@@ -299,3 +299,32 @@ def test_a_triple_term_asked_for_as_json_ld_is_406(client):
 def test_application_json_on_a_resource_is_json_ld_as_on_sparql(client):
     r = client.get("/id/pilot/wuhan-2022", headers={"Accept": "application/json"})
     assert r.status_code == 303 and r.headers["Location"].endswith(".jsonld")
+
+
+def test_metrics_in_the_prometheus_text_format(client):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    client.get("/sparql", query_string={"query": "ASK {}"})
+    client.get("/no/such/page")
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    families = {f.name: f for f in text_string_to_metric_families(r.get_data(as_text=True))}
+    answered = {(s.labels["route"], s.labels["status"]) for s in families["pilotkg_requests"].samples
+                if s.name == "pilotkg_requests_total"}
+    assert ("/sparql", "200") in answered and ("(no route)", "404") in answered
+    for name in ("pilotkg_request_seconds", "pilotkg_query_timeouts", "pilotkg_query_rejections",
+                 "pilotkg_slow_lane_queries", "pilotkg_cache_bytes", "pilotkg_cache_hits",
+                 "pilotkg_worker_pool_restarts", "pilotkg_build_switches"):
+        assert name in families, name
+
+
+def test_access_log_lines_escape_control_characters(app_factory, fixture_env, caplog):
+    import logging
+
+    client = app_factory(fixture_env["store"], access_log=True).test_client()
+    with caplog.at_level(logging.INFO, logger="pilotkg.access"):
+        logging.getLogger("pilotkg.access").propagate = True
+        client.get("/a%0Aforged 200%1b[31m%00")
+    lines = [r.getMessage() for r in caplog.records if r.name == "pilotkg.access"]
+    assert lines and all("\n" not in line and "\x1b" not in line and "\x00" not in line for line in lines)
+    assert "\\x0a" in lines[-1] and "\\x1b" in lines[-1] and " 404 " in lines[-1]
