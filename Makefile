@@ -43,6 +43,7 @@ lint: $(STAMP)
 
 test: build assets
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 # The endpoint benchmark drives both servers with wrk (Debian's package), installed when missing.

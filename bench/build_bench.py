@@ -46,8 +46,10 @@ def main() -> None:
                 times.append(seconds)
                 peaks.append(peak)
                 print(f"{label:<22} run {n + 1}: {seconds:6.2f} s  peak {peak:7.1f} MiB")
-            print(f"{label:<22} median of {args.runs}: {statistics.median(times):6.2f} s  "
-                  f"peak {statistics.median(peaks):7.1f} MiB  (min {min(times):.2f} s, max {max(times):.2f} s)")
+            print(
+                f"{label:<22} median of {args.runs}: {statistics.median(times):6.2f} s  "
+                f"peak {statistics.median(peaks):7.1f} MiB  (min {min(times):.2f} s, max {max(times):.2f} s)"
+            )
 
 
 if __name__ == "__main__":

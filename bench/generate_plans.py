@@ -37,8 +37,9 @@ from pilotkg.paths import SOURCES_DIR, VOCAB_DIR
 PHRASES = Path(__file__).with_name("synthetic-plans.toml")
 CN_DIGITS = "零一二三四五六七八九"
 SENTENCE_END = "。！？：；"
-CENTRAL_KINDS = frozenset({"party", "court", "ministry", "commission", "administration", "office",
-                           "central-bank", "academy", "other"})
+CENTRAL_KINDS = frozenset(
+    {"party", "court", "ministry", "commission", "administration", "office", "central-bank", "academy", "other"}
+)
 IMPLEMENTING_KINDS = frozenset({"ministry", "commission", "administration"})  # named inside tasks
 
 
@@ -98,10 +99,10 @@ class Generator:
         places = Places.load(vocab_dir / "places.csv")
         governments = {a.place_slug: a for a in self.agencies if a.kind == "government" and a.place_slug}
         self.pilots = [
-            Pilot(place, governments[place.slug],
-                  governments.get(place.province_slug) if place.province_slug else None)
+            Pilot(place, governments[place.slug], governments.get(place.province_slug) if place.province_slug else None)
             for place in places
-            if place.kind in ("city", "municipality") and place.slug in governments
+            if place.kind in ("city", "municipality")
+            and place.slug in governments
             and (place.province_slug is None or place.province_slug in governments)
         ]
         self.sectors = _labels(vocab_dir / "sectors.ttl", "sector")
@@ -117,13 +118,17 @@ class Generator:
 
     def _central(self, year: int) -> list[Agency]:
         """Central agencies that exist in ``year`` (formed by then, not yet dissolved)."""
+
         def exists(a: Agency) -> bool:
             formed = int(a.change_date[:4]) if a.change_date else 0
             gone = int(a.dissolved[:4]) if a.dissolved else 10_000
             return formed <= year < gone
 
-        return [a for a in self.agencies if a.kind in CENTRAL_KINDS and a != self.issuer and exists(a)
-                and self.agencies.resolve(short_name(a)) == a]
+        return [
+            a
+            for a in self.agencies
+            if a.kind in CENTRAL_KINDS and a != self.issuer and exists(a) and self.agencies.resolve(short_name(a)) == a
+        ]
 
     def _clause(self, rng: random.Random, topic: str, city: str, agencies: list[Agency]) -> str:
         p = self.p
@@ -139,8 +144,9 @@ class Generator:
             clause += "，" + rng.choice(p["tails"]).format(topic=topic, noun=rng.choice(p["nouns"]))
         return clause
 
-    def _sentences(self, rng: random.Random, topic: str, city: str, agencies: list[Agency],
-                   used: set[str]) -> list[str]:
+    def _sentences(
+        self, rng: random.Random, topic: str, city: str, agencies: list[Agency], used: set[str]
+    ) -> list[str]:
         """One to three sentences, each new to ``used`` (the loader places tasks by sentence)."""
         sentences: list[str] = []
         want = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
@@ -161,8 +167,9 @@ class Generator:
         if topic not in self._menus:
             rng = random.Random(f"pilotkg-synthetic-menu-{self.seed}-{topic}")
             used: set[str] = set()
-            self._menus[topic] = ["".join(self._sentences(rng, topic, "", [], used))
-                                  for _ in range(self.p["menu_size"])]
+            self._menus[topic] = [
+                "".join(self._sentences(rng, topic, "", [], used)) for _ in range(self.p["menu_size"])
+            ]
         return self._menus[topic]
 
     def _task(self, rng: random.Random, topic: str, city: str, agencies: list[Agency], used: set[str]) -> str:
@@ -193,14 +200,20 @@ class Generator:
                             break
                         sector = sectors.pop()
                         topic = sector.removesuffix("服务") if rng.random() < 0.3 else sector
-                        group.sectors.append((sector, [self._task(rng, topic, city, central, used)
-                                                       for _ in range(rng.randint(3, 6))]))
+                        group.sectors.append(
+                            (sector, [self._task(rng, topic, city, central, used) for _ in range(rng.randint(3, 6))])
+                        )
                     if group.sectors:
                         groups.append(group)
             else:
                 for label, topic in _ordered_sample(rng, spec["groups"], 2, len(spec["groups"])):
-                    groups.append(Group(label, topic, tasks=[self._task(rng, topic, city, central, used)
-                                                             for _ in range(rng.randint(3, 8))]))
+                    groups.append(
+                        Group(
+                            label,
+                            topic,
+                            tasks=[self._task(rng, topic, city, central, used) for _ in range(rng.randint(3, 8))],
+                        )
+                    )
             tables.append((spec["title"], groups))
         return rng, pilot, year, tables
 
@@ -227,12 +240,16 @@ class Generator:
             for line in lines:
                 out.extend([line, ""])
 
-        para(f"{p['issuer']}关于印发《{plan_title}》的通知",
-             f"({p['document_series']}〔{year}〕{rng.randint(20, 320)}号)",
-             "，".join(addressees) + "：",
-             p["notice_body"].format(plan=plan_title, approver=p["approver"]),
-             p["issuer"], f"{year}年{month}月{day}日", plan_title,
-             p["plan_intro"].format(city=city))
+        para(
+            f"{p['issuer']}关于印发《{plan_title}》的通知",
+            f"({p['document_series']}〔{year}〕{rng.randint(20, 320)}号)",
+            "，".join(addressees) + "：",
+            p["notice_body"].format(plan=plan_title, approver=p["approver"]),
+            p["issuer"],
+            f"{year}年{month}月{day}日",
+            plan_title,
+            p["plan_intro"].format(city=city),
+        )
         period = rng.choice(p["period_years"])
         para(f"一、{p['general_title']}")
         for n, (title, body) in enumerate(p["general"], start=1):
@@ -247,19 +264,24 @@ class Generator:
                 number += 1
                 body = "".join(
                     (f"**{s}领域：**" if rng.random() < 0.5 else f"{s}领域：") + "".join(tasks)
-                    for s, tasks in group.sectors) + "".join(group.tasks)
+                    for s, tasks in group.sectors
+                ) + "".join(group.tasks)
                 out.extend([*page_break(rng, f"{number}.{group.label}。{body}", 0.4), ""])
-        para(f"三、{p['implementation_title']}",
-             p["implementation"].format(province_government=provincial.name_zh,
-                                        city_government=pilot.government.name_zh, issuer=p["issuer"]),
-             f"{city}服务业扩大开放综合试点任务清单")
+        para(
+            f"三、{p['implementation_title']}",
+            p["implementation"].format(
+                province_government=provincial.name_zh, city_government=pilot.government.name_zh, issuer=p["issuer"]
+            ),
+            f"{city}服务业扩大开放综合试点任务清单",
+        )
         for t, (title, groups) in enumerate(tables, start=1):
             out.extend(self._table(rng, t, title, groups))
         path = folder / f"{pilot.place.slug}-{year}.txt"
         path.write_text("\n".join(out) + "\n", encoding="utf-8")
         implementers = list(dict.fromkeys(a.slug for a in (provincial, pilot.government)))
-        return SyntheticPlan(path, city, f"{pilot.place.slug}-{year}", year, tables,
-                             list(dict.fromkeys(addressees)), implementers)
+        return SyntheticPlan(
+            path, city, f"{pilot.place.slug}-{year}", year, tables, list(dict.fromkeys(addressees)), implementers
+        )
 
     def _table(self, rng: random.Random, number: int, title: str, groups: list[Group]) -> list[str]:
         by_sector = any(g.sectors for g in groups)
@@ -270,11 +292,12 @@ class Generator:
             if by_sector:
                 for s, (sector, tasks) in enumerate(group.sectors):
                     held = [spaced(rng, group.label), spaced(rng, sector + "领域")]
-                    rows += [([held[0] if s == k == 0 else "", held[1] if k == 0 else ""], held, task)
-                             for k, task in enumerate(tasks)]
+                    rows += [
+                        ([held[0] if s == k == 0 else "", held[1] if k == 0 else ""], held, task)
+                        for k, task in enumerate(tasks)
+                    ]
             else:
-                rows += [([group.label if k == 0 else ""], [group.label], task)
-                         for k, task in enumerate(group.tasks)]
+                rows += [([group.label if k == 0 else ""], [group.label], task) for k, task in enumerate(group.tasks)]
         for n, (labels, held, task) in enumerate(rows, start=1):
             if n > 1 and rng.random() < 0.06:  # a page break: blank line, the header again
                 lines += ["", header]
@@ -310,8 +333,11 @@ def page_break(rng: random.Random, text: str, chance: float, min_first: int = 2)
     second part never starts with a digit or Latin letter (it would read as a numbered line)."""
     if rng.random() >= chance or len(text) < min_first + 4:
         return [text]
-    spots = [i for i in range(min_first, len(text) - 2)
-             if text[i - 1] not in SENTENCE_END and _cjk(text[i - 1]) and _cjk(text[i])]
+    spots = [
+        i
+        for i in range(min_first, len(text) - 2)
+        if text[i - 1] not in SENTENCE_END and _cjk(text[i - 1]) and _cjk(text[i])
+    ]
     if not spots:
         return [text]
     i = rng.choice(spots)
@@ -331,8 +357,11 @@ def _ordered_sample(rng: random.Random, items: list, low: int, high: int) -> lis
 def _labels(ttl: Path, kind: str) -> list[str]:
     """The Chinese preferred labels of a scheme's concepts, in IRI order."""
     graph = Graph().parse(ttl, format="turtle", publicID="https://example.org/")
-    labels = [(str(s), str(o)) for s, o in graph.subject_objects(SKOS.prefLabel)
-              if o.language == "zh" and f"/id/{kind}/" in str(s)]
+    labels = [
+        (str(s), str(o))
+        for s, o in graph.subject_objects(SKOS.prefLabel)
+        if o.language == "zh" and f"/id/{kind}/" in str(s)
+    ]
     return [label for _, label in sorted(labels)]
 
 

@@ -55,8 +55,10 @@ def main() -> None:
         print(f"{'source':<10} {'bytes':>9} {'build (median)':>15} {'min':>6} {'max':>6} {'read alone':>11}")
         for kind, path in files.items():
             b = builds[kind]
-            print(f"{kind:<10} {path.stat().st_size:>9,} {statistics.median(b):>13.2f} s {min(b):>6.2f} {max(b):>6.2f}"
-                  f" {statistics.median(reads[kind]) * 1000:>8.0f} ms")
+            print(
+                f"{kind:<10} {path.stat().st_size:>9,} {statistics.median(b):>13.2f} s {min(b):>6.2f} {max(b):>6.2f}"
+                f" {statistics.median(reads[kind]) * 1000:>8.0f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -83,8 +83,7 @@ def run_build(sources: Path, out: Path) -> dict[str, float]:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"build of {sources} failed:\n{stderr[-3000:]}")
-    figures: dict[str, float] = {"wall_s": wall, "peak_mib": peak[0] / 2**20,
-                                 "store_mib": _size(out / "store") / 2**20}
+    figures: dict[str, float] = {"wall_s": wall, "peak_mib": peak[0] / 2**20, "store_mib": _size(out / "store") / 2**20}
     for line in stderr.splitlines():
         if m := BUILT.search(line):
             figures["tasks"], figures["triples"] = float(m.group(2)), float(m.group(3))
@@ -95,8 +94,14 @@ def run_build(sources: Path, out: Path) -> dict[str, float]:
 
 def _step_key(text: str) -> str:
     # matches the step names graph/build.py logs through _Clock.lap
-    for key, word in (("pilots_s", "pilot graph"), ("links_s", "similarity"), ("align_s", "alignments"),
-                      ("dumps_s", "dumps"), ("stats_s", "statistics"), ("store_s", "store loaded")):
+    for key, word in (
+        ("pilots_s", "pilot graph"),
+        ("links_s", "similarity"),
+        ("align_s", "alignments"),
+        ("dumps_s", "dumps"),
+        ("stats_s", "statistics"),
+        ("store_s", "store loaded"),
+    ):
         if word in text:
             return key
     return text
@@ -110,8 +115,7 @@ def serve_and_query(out: Path, requests: int) -> tuple[float, dict[str, tuple[fl
     """Start-up seconds, and per example query (p50 ms, p99 ms, HTTP status)."""
     port = free_port()
     env = dict(os.environ, PILOTKG_CACHE_ENTRIES="0")
-    cmd = [str(PILOTKG), "serve", "--store", str(out / "store"), "--dist", str(out), "--port", str(port),
-           "--no-build"]
+    cmd = [str(PILOTKG), "serve", "--store", str(out / "store"), "--dist", str(out), "--port", str(port), "--no-build"]
     started = time.perf_counter()
     with process(cmd, env=env, log=out.parent / f"serve-{out.name}.log") as proc:
         wait_for(f"http://127.0.0.1:{port}/healthz", proc)
@@ -154,8 +158,11 @@ def main() -> None:
             for r in range(args.runs):
                 out = Path(tmp) / f"out-{n}-{r}"
                 runs.append(run_build(sources, out))
-                print(f"N={n:<5} build {r + 1}: {runs[-1]['wall_s']:7.1f} s, peak {runs[-1]['peak_mib']:6.0f} MiB",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"N={n:<5} build {r + 1}: {runs[-1]['wall_s']:7.1f} s, peak {runs[-1]['peak_mib']:6.0f} MiB",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 if r < args.runs - 1:
                     shutil.rmtree(out)
             med = {k: statistics.median(run.get(k, float("nan")) for run in runs) for k in runs[-1]}
@@ -172,17 +179,23 @@ def main() -> None:
 
 def print_tables(builds: list[dict[str, float]], serving: list, runs: int, requests: int) -> None:
     print(f"\nbuild: medians of {runs} run(s) per N, `pilotkg build` in a child process on {os.cpu_count()} cores")
-    head = (f"{'N':>5} {'tasks':>7} {'triples':>10} {'build s':>8} {'s/plan':>7} {'pilots s':>8} {'links s':>8} "
-            f"{'align s':>8} {'store s':>8} {'stats s':>8} {'dumps s':>8} {'peak MiB':>9} {'store MiB':>9}")
+    head = (
+        f"{'N':>5} {'tasks':>7} {'triples':>10} {'build s':>8} {'s/plan':>7} {'pilots s':>8} {'links s':>8} "
+        f"{'align s':>8} {'store s':>8} {'stats s':>8} {'dumps s':>8} {'peak MiB':>9} {'store MiB':>9}"
+    )
     print(head)
     print("-" * len(head))
     for r in builds:
-        print(f"{r['n']:>5} {r['tasks']:>7.0f} {r['triples']:>10.0f} {r['wall_s']:>8.1f} {r['wall_s'] / r['n']:>7.3f} "
-              f"{r.get('pilots_s', 0):>8.1f} {r.get('links_s', 0):>8.1f} {r.get('align_s', 0):>8.1f} "
-              f"{r.get('store_s', 0):>8.1f} "
-              f"{r.get('stats_s', 0):>8.1f} {r.get('dumps_s', 0):>8.1f} {r['peak_mib']:>9.0f} {r['store_mib']:>9.1f}")
-    print(f"\nserver: start-up until /healthz answers; example queries over HTTP, answer cache off, "
-          f"{requests} requests each, one at a time (ms)")
+        print(
+            f"{r['n']:>5} {r['tasks']:>7.0f} {r['triples']:>10.0f} {r['wall_s']:>8.1f} {r['wall_s'] / r['n']:>7.3f} "
+            f"{r.get('pilots_s', 0):>8.1f} {r.get('links_s', 0):>8.1f} {r.get('align_s', 0):>8.1f} "
+            f"{r.get('store_s', 0):>8.1f} "
+            f"{r.get('stats_s', 0):>8.1f} {r.get('dumps_s', 0):>8.1f} {r['peak_mib']:>9.0f} {r['store_mib']:>9.1f}"
+        )
+    print(
+        f"\nserver: start-up until /healthz answers; example queries over HTTP, answer cache off, "
+        f"{requests} requests each, one at a time (ms)"
+    )
     names = sorted(serving[0][2]) if serving else []
     print(f"{'query':<36}" + "".join(f" {'N=' + str(n) + ' p50':>12} {'p99':>8}" for n, _, _ in serving))
     for name in names:
@@ -193,8 +206,10 @@ def print_tables(builds: list[dict[str, float]], serving: list, runs: int, reque
             cells.append(f" {p50:>12.1f} {p99:>8.1f}{flag}")
         print(f"{name:<36}" + "".join(cells))
     print(f"{'start-up (s)':<36}" + "".join(f" {startup:>12.2f} {'':>8}" for _, startup, _ in serving))
-    print(f"{'slowest p50 (ms)':<36}" + "".join(
-        f" {max(a[0] for a in answers.values()):>12.1f} {'':>8}" for _, _, answers in serving))
+    print(
+        f"{'slowest p50 (ms)':<36}"
+        + "".join(f" {max(a[0] for a in answers.values()):>12.1f} {'':>8}" for _, _, answers in serving)
+    )
     print("\n" + TARGETS)
 
 

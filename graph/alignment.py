@@ -33,8 +33,10 @@ ALIGNMENT_GRAPH = "graph/alignment"
 ALIGN_THRESHOLD = 0.5  # below it two tasks share too little wording to be the same task reworded
 ALIGN_PARTNERS = 3  # pilots each pilot is aligned with in the build: its most similar ones
 STATUSES = ("same", "reworded", "only-a", "only-b")
-METHOD = (f"tasks paired best first by the Jaccard index of character bigrams (place names masked), "
-          f"each task once, at least {ALIGN_THRESHOLD:g}; same wording = identical once place names are masked")
+METHOD = (
+    f"tasks paired best first by the Jaccard index of character bigrams (place names masked), "
+    f"each task once, at least {ALIGN_THRESHOLD:g}; same wording = identical once place names are masked"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,14 @@ def task_key(item: Item) -> tuple[int, int]:
     return int(table), int(number)
 
 
-def align(a_slug: str, a_tasks: Sequence[Item], b_slug: str, b_tasks: Sequence[Item],
-          threshold: float = ALIGN_THRESHOLD, grams: dict[str, list[frozenset[str]]] | None = None) -> Alignment:
+def align(
+    a_slug: str,
+    a_tasks: Sequence[Item],
+    b_slug: str,
+    b_tasks: Sequence[Item],
+    threshold: float = ALIGN_THRESHOLD,
+    grams: dict[str, list[frozenset[str]]] | None = None,
+) -> Alignment:
     """The alignment of pilot A's tasks with pilot B's, in A's document order (B's lone tasks after
     the A task they follow in B's order). ``grams`` caches each pilot's n-gram sets by slug (a build
     aligns a pilot with several others)."""
@@ -123,16 +131,18 @@ def _scored(a: list[frozenset[str]], b: list[frozenset[str]], threshold: float) 
                 yield i, j, score
 
 
-def partners(pair_counts: dict[tuple[str, str], int], slugs: Sequence[str],
-             k: int = ALIGN_PARTNERS) -> list[tuple[str, str]]:
+def partners(
+    pair_counts: dict[tuple[str, str], int], slugs: Sequence[str], k: int = ALIGN_PARTNERS
+) -> list[tuple[str, str]]:
     """The pilot pairs to align: each pilot with its ``k`` most similar pilots (most shared
     similarity links, ties by slug), each pair once (a < b); with no shared links, neighbours in
     slug order so that every pilot has its k."""
     chosen: set[tuple[str, str]] = set()
     ordered = sorted(slugs)
     for slug in ordered:
-        ranked = sorted((s for s in ordered if s != slug),
-                        key=lambda s: (-pair_counts.get((min(s, slug), max(s, slug)), 0), s))
+        ranked = sorted(
+            (s for s in ordered if s != slug), key=lambda s: (-pair_counts.get((min(s, slug), max(s, slug)), 0), s)
+        )
         for other in ranked[:k]:
             chosen.add((min(slug, other), max(slug, other)))
     return sorted(chosen)
@@ -149,11 +159,13 @@ def alignment_lines(alignment: Alignment, base: str) -> Iterator[bytes]:
     def lit(value: str) -> str:
         return str(ox.Literal(value))
 
-    head = [t(node, RDF_TYPE, f"<{PILOT}Alignment>"),
-            t(node, f"{PILOT}pilotA", f"<{base}id/pilot/{alignment.a}>"),
-            t(node, f"{PILOT}pilotB", f"<{base}id/pilot/{alignment.b}>"),
-            t(node, f"{PILOT}alignmentMethod", lit(METHOD)),
-            t(node, f"{RDFS}label", str(ox.Literal(f"{alignment.a} ↔ {alignment.b}", language="en")))]
+    head = [
+        t(node, RDF_TYPE, f"<{PILOT}Alignment>"),
+        t(node, f"{PILOT}pilotA", f"<{base}id/pilot/{alignment.a}>"),
+        t(node, f"{PILOT}pilotB", f"<{base}id/pilot/{alignment.b}>"),
+        t(node, f"{PILOT}alignmentMethod", lit(METHOD)),
+        t(node, f"{RDFS}label", str(ox.Literal(f"{alignment.a} ↔ {alignment.b}", language="en"))),
+    ]
     for status in STATUSES:
         head.append(t(node, f"{PILOT}{_COUNT[status]}", _integer(alignment.count(status))))
     yield "".join(head).encode()
@@ -162,8 +174,11 @@ def alignment_lines(alignment: Alignment, base: str) -> Iterator[bytes]:
         side = "a" if row.a is not None else "b"
         local = str(task.iri).rsplit("/", 1)[1]  # type: ignore[union-attr]
         pair = f"{node}/{side}/{local}"
-        lines = [t(pair, RDF_TYPE, f"<{PILOT}AlignedPair>"), t(pair, f"{PILOT}inAlignment", f"<{node}>"),
-                 t(pair, f"{PILOT}alignmentStatus", f"<{base}id/alignment-status/{row.status}>")]
+        lines = [
+            t(pair, RDF_TYPE, f"<{PILOT}AlignedPair>"),
+            t(pair, f"{PILOT}inAlignment", f"<{node}>"),
+            t(pair, f"{PILOT}alignmentStatus", f"<{base}id/alignment-status/{row.status}>"),
+        ]
         if row.a is not None:
             lines.append(t(pair, f"{PILOT}taskA", f"<{row.a.iri}>"))
         if row.b is not None:

@@ -89,8 +89,9 @@ def source_files(sources: Iterable[Path | str]) -> list[Path]:
     files: list[Path] = []
     for item in map(Path, sources):
         if item.is_dir():
-            files += sorted(p for p in item.iterdir()
-                            if p.suffix.lower() in LOADERS and p.is_file() and not is_meta_file(p))
+            files += sorted(
+                p for p in item.iterdir() if p.suffix.lower() in LOADERS and p.is_file() and not is_meta_file(p)
+            )
         else:
             files.append(item)  # a missing file is reported by the loader, naming it
     if not files:
@@ -157,9 +158,14 @@ def _start_worker(base: str, validate: bool, parts: str) -> None:
 
     vocab = publish.ox_triples(vocab_graph(base))
     _WORKER.clear()
-    _WORKER.update(base=base, parts=Path(parts), vocabulary=Vocabulary.load(base=base), vocab=vocab,
-                   pilot_gate=Gate.for_pilots(vocab) if validate else None,
-                   link_gate=Gate.for_links() if validate else None)
+    _WORKER.update(
+        base=base,
+        parts=Path(parts),
+        vocabulary=Vocabulary.load(base=base),
+        vocab=vocab,
+        pilot_gate=Gate.for_pilots(vocab) if validate else None,
+        link_gate=Gate.for_links() if validate else None,
+    )
 
 
 def _read_ahead(files: list[Path]) -> Future | None:
@@ -201,8 +207,19 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     gate = _WORKER["pilot_gate"]
     problem = gate.check(name, triples) if gate is not None else None  # type: ignore[attr-defined]
     part = publish.write_part(triples, name, _WORKER["parts"], f"pilot-{index:06d}")  # type: ignore[arg-type]
-    return BuiltPilot(plan.slug, path, plan.city, plan.year, plan.notice.issued, len(plan.tasks()),
-                      plan_section(plan), task_items([plan], base), measure_items([plan], base), part, problem)
+    return BuiltPilot(
+        plan.slug,
+        path,
+        plan.city,
+        plan.year,
+        plan.notice.issued,
+        len(plan.tasks()),
+        plan_section(plan),
+        task_items([plan], base),
+        measure_items([plan], base),
+        part,
+        problem,
+    )
 
 
 def _links_job(job: tuple[int, bytes]) -> tuple[str | None, publish.Part]:
@@ -239,8 +256,12 @@ def _pool(jobs: int, base: str, validate: bool, parts: Path, ahead: Future | Non
         return _Inline()
     # forkserver, not fork: rudof and Oxigraph run threads, and a process forked from a threaded
     # one can inherit a lock no thread will ever release (the build then hangs).
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_start_worker, initargs=(base, validate, str(parts)))
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_start_worker,
+        initargs=(base, validate, str(parts)),
+    )
 
 
 def _chunksize(jobs: int) -> int:
@@ -249,8 +270,10 @@ def _chunksize(jobs: int) -> int:
 
 # -------------------------------------------------------------------------------------- build
 
-def build(sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BASE,
-          validate: bool = True) -> BuildResult:
+
+def build(
+    sources: Iterable[Path | str], out: Path | str, base: str = DEFAULT_BASE, validate: bool = True
+) -> BuildResult:
     """Build and publish into ``out``; on any error ``out`` is left as it was."""
     out = Path(out)
     files = source_files(sources)
@@ -295,32 +318,44 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
             clock.lap(f"alignments made, checked and written ({alignments.triples} triples)")
             reports = [p for p in problems if p]
             if reports:
-                raise BuildError("the graph does not conform to the shapes; nothing was published\n"
-                                 + "\n".join(reports))
+                raise BuildError(
+                    "the graph does not conform to the shapes; nothing was published\n" + "\n".join(reports)
+                )
             # The statistics count what the other graphs hold, with SPARQL over the store: load
             # it first, merging the other graphs' N-Triples meanwhile (pyoxigraph lets go of the GIL).
             with ThreadPoolExecutor(1) as loader:
-                loading = loader.submit(publish.load_store, publish.write_nquads(parts, parts_dir / "base.nq"),
-                                        staging / "store")
+                loading = loader.submit(
+                    publish.load_store, publish.write_nquads(parts, parts_dir / "base.nq"), staging / "store"
+                )
                 publish.merge_lines([part.nt for part in parts], parts_dir / "base.nt")
                 store = loading.result()
             clock.lap("store loaded")
             statistics = _statistics(store, base, vocab, pool if validate else None, parts_dir)
-            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(statistics.graph))
-                              for t in ox.parse(path=statistics.nt, format=ox.RdfFormat.N_TRIPLES))
+            store.bulk_extend(
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(statistics.graph))
+                for t in ox.parse(path=statistics.nt, format=ox.RdfFormat.N_TRIPLES)
+            )
             publish.close_store(store)
             del store
             clock.lap(f"statistics counted, checked and stored ({statistics.triples} triples)")
             parts.append(statistics)
-            files_out, counts = publish.write_dumps(parts, staging, None if isinstance(pool, _Inline) else pool,
-                                                    merged=[parts_dir / "base.nt", statistics.nt])
+            files_out, counts = publish.write_dumps(
+                parts,
+                staging,
+                None if isinstance(pool, _Inline) else pool,
+                merged=[parts_dir / "base.nt", statistics.nt],
+            )
             clock.lap(f"dumps written ({counts.triples} triples)")
         report = report_of_sections([p.report for p in pilots])
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
         files_out.append(staging / "discrepancies.md")
         issued = max((p.issued for p in pilots), default=None)
-        void = void_graph(counts, [f for f in files_out if f.suffix != ".md"], base,
-                          issued.isoformat() if isinstance(issued, dt.date) else None)
+        void = void_graph(
+            counts,
+            [f for f in files_out if f.suffix != ".md"],
+            base,
+            issued.isoformat() if isinstance(issued, dt.date) else None,
+        )
         publish.write_graph(void, staging / "void.ttl")
         files_out.append(staging / "void.ttl")
         files_out.append(publish.sha256sums(files_out, staging))
@@ -332,8 +367,9 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
     return BuildResult(out, pilots, counts.triples, report, sorted(out / f.name for f in files_out))
 
 
-def _statistics(store: ox.Store, base: str, vocab: list[ox.Triple], pool: Executor | None,
-                folder: Path) -> publish.Part:
+def _statistics(
+    store: ox.Store, base: str, vocab: list[ox.Triple], pool: Executor | None, folder: Path
+) -> publish.Part:
     """The statistics graph (graph/statistics.py), checked against its shapes, as a part.
 
     Observations are checked in batches on the workers, each batch with every data set and
@@ -356,8 +392,9 @@ def _statistics(store: ox.Store, base: str, vocab: list[ox.Triple], pool: Execut
             batches.append(ox.serialize(structure, format=ox.RdfFormat.N_TRIPLES))
         reports = [r for r in _bounded_map(pool, _statistics_job, batches) if r]
         if reports:
-            raise BuildError("the statistics graph does not conform to the shapes; nothing was published\n"
-                             + "\n".join(reports))
+            raise BuildError(
+                "the statistics graph does not conform to the shapes; nothing was published\n" + "\n".join(reports)
+            )
     return publish.write_part(triples, f"{base}{STATISTICS_GRAPH}", folder, "statistics")
 
 
@@ -390,11 +427,12 @@ def _vocab_triples(base: str) -> list[ox.Triple]:
 
 def _pilot_of(iri: URIRef | str, base: str) -> str:
     """The pilot slug of a task or measure IRI ``{base}id/pilot/{slug}/task/…``."""
-    return str(iri)[len(base) + len("id/pilot/"):].split("/", 1)[0]
+    return str(iri)[len(base) + len("id/pilot/") :].split("/", 1)[0]
 
 
-def _alignments(pilots: Sequence[BuiltPilot], base: str, shared: dict[tuple[str, str], int], pool: Executor | None,
-                folder: Path) -> publish.Part:
+def _alignments(
+    pilots: Sequence[BuiltPilot], base: str, shared: dict[tuple[str, str], int], pool: Executor | None, folder: Path
+) -> publish.Part:
     """The alignments of each pilot with its most similar pilots (graph/alignment.py), checked
     against their shapes in batches on the workers, as a part."""
     from pilotkg.graph.alignment import ALIGNMENT_GRAPH, align, alignment_lines, partners
@@ -407,15 +445,16 @@ def _alignments(pilots: Sequence[BuiltPilot], base: str, shared: dict[tuple[str,
     if pool is not None and batches:
         reports = [r for r in _bounded_map(pool, _alignment_job, _grouped(batches)) if r]
         if reports:
-            raise BuildError("the alignment graph does not conform to the shapes; nothing was published\n"
-                             + "\n".join(reports))
+            raise BuildError(
+                "the alignment graph does not conform to the shapes; nothing was published\n" + "\n".join(reports)
+            )
     triples = list(ox.parse(b"".join(batches), ox.RdfFormat.N_TRIPLES)) if batches else []
     return publish.write_part(triples, f"{base}{ALIGNMENT_GRAPH}", folder, "alignment")
 
 
 def _grouped(batches: list[bytes], size: int = 20) -> Iterator[bytes]:
     for start in range(0, len(batches), size):
-        yield b"".join(batches[start: start + size])
+        yield b"".join(batches[start : start + size])
 
 
 def _alignment_job(batch: bytes) -> str | None:
@@ -428,8 +467,9 @@ def _alignment_job(batch: bytes) -> str | None:
     return gate.check(f"{_WORKER['base']}{ALIGNMENT_GRAPH}", triples + range_types(triples, vocab))  # type: ignore[arg-type]
 
 
-def _link_batches(pilots: Sequence[BuiltPilot], base: str,
-                  shared: dict[tuple[str, str], int] | None = None) -> Iterator[bytes]:
+def _link_batches(
+    pilots: Sequence[BuiltPilot], base: str, shared: dict[tuple[str, str], int] | None = None
+) -> Iterator[bytes]:
     """The similarity links of every pilot's tasks and measures as N-Triples, ``LINK_BATCH`` pairs
     (seven triples each, and the compared forms masking changed) a batch: the main process never
     holds them all."""

@@ -24,8 +24,13 @@ from pilotkg.paths import DIST_DIR, SOURCES_DIR
 EXIT_DATA = 1
 EXIT_NOT_BUILT = 3
 
-base_option = click.option("--base", envvar="PILOTKG_BASE", default=DEFAULT_BASE, show_default=True,
-                           help="Base IRI of the instance data (also PILOTKG_BASE).")
+base_option = click.option(
+    "--base",
+    envvar="PILOTKG_BASE",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Base IRI of the instance data (also PILOTKG_BASE).",
+)
 sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -36,8 +41,13 @@ def _fail(message: str, code: int = EXIT_DATA) -> None:
 
 @click.command()
 @sources_argument
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DIST_DIR,
-              show_default=True, help="Output folder; replaced atomically on success.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DIST_DIR,
+    show_default=True,
+    help="Output folder; replaced atomically on success.",
+)
 @base_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the discrepancy report.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL gate (for benchmarks; never for publishing).")
@@ -54,14 +64,23 @@ def build(sources: tuple[Path, ...], out: Path, base: str, quiet: bool, no_valid
     if not quiet:
         click.echo(result.report)
     tasks = sum(p.tasks for p in result.pilots)
-    click.echo(f"built {len(result.pilots)} pilot(s), {tasks} tasks, {result.triples} triples into {out}/ "
-               f"in {time.perf_counter() - started:.2f} s", err=True)
+    click.echo(
+        f"built {len(result.pilots)} pilot(s), {tasks} tasks, {result.triples} triples into {out}/ "
+        f"in {time.perf_counter() - started:.2f} s",
+        err=True,
+    )
 
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="An outline to read, or JSON for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="An outline to read, or JSON for scripts.",
+)
 def inspect(file: Path, fmt: str) -> None:
     """Show what was read from FILE (text, web page, PDF, Word or CSV plan), to check against it:
     notice parts found or missing, sections, paragraphs, tables with groups, sectors and task
@@ -119,10 +138,14 @@ def _term(term: object) -> str:
 
 @click.command()
 @click.argument("query")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DIST_DIR, show_default=True,
-              help="The build folder holding the store.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DIST_DIR,
+    show_default=True,
+    help="The build folder holding the store.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 def query(query: str, out: Path, fmt: str) -> None:
     """Run QUERY (a SPARQL string or a .rq file) against the built store (union of all graphs)."""
     text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
@@ -139,8 +162,11 @@ def query(query: str, out: Path, fmt: str) -> None:
         sys.stdout.buffer.write(ox.serialize(results, format=ox.RdfFormat.TURTLE))
         return
     if fmt != "table":
-        native = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-                  "json": ox.QueryResultsFormat.JSON}[fmt]
+        native = {
+            "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV,
+            "json": ox.QueryResultsFormat.JSON,
+        }[fmt]
         sys.stdout.buffer.write(results.serialize(format=native))
         return
     names = [v.value for v in results.variables]

@@ -89,18 +89,29 @@ def sparql_rules(shapes: Graph) -> list[SparqlRule]:
         classes = list(shapes.objects(shape, SH.targetClass))
         subjects_of = list(shapes.objects(shape, SH.targetSubjectsOf))
         if len(classes) + len(subjects_of) != 1 or set(shapes.predicates(shape, None)) & {
-                SH.targetNode, SH.targetObjectsOf, SH.target, SH.path}:
-            raise ValueError(f"{shape}: the build gate runs SPARQL constraints of node shapes with one "
-                             "sh:targetClass or sh:targetSubjectsOf")
-        targets = (f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDF_SUBCLASS}>* <{classes[0]}> }}" if classes
-                   else f"SELECT DISTINCT ?this WHERE {{ ?this <{subjects_of[0]}> ?any }}")
+            SH.targetNode,
+            SH.targetObjectsOf,
+            SH.target,
+            SH.path,
+        }:
+            raise ValueError(
+                f"{shape}: the build gate runs SPARQL constraints of node shapes with one "
+                "sh:targetClass or sh:targetSubjectsOf"
+            )
+        targets = (
+            f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDF_SUBCLASS}>* <{classes[0]}> }}"
+            if classes
+            else f"SELECT DISTINCT ?this WHERE {{ ?this <{subjects_of[0]}> ?any }}"
+        )
         for constraint in shapes.objects(shape, SH.sparql):
             select = shapes.value(constraint, SH.select)
             if select is None or (constraint, SH.deactivated, None) in shapes:
                 raise ValueError(f"{shape}: the build gate runs active sh:select constraints only")
-            prefixes = [f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
-                        for ontology in shapes.objects(constraint, SH.prefixes)
-                        for d in shapes.objects(ontology, SH.declare)]
+            prefixes = [
+                f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
+                for ontology in shapes.objects(constraint, SH.prefixes)
+                for d in shapes.objects(ontology, SH.declare)
+            ]
             rules.append(SparqlRule(str(shape), "\n".join([*sorted(prefixes), str(select)]), targets))
     return rules
 
@@ -126,8 +137,9 @@ class Gate:
         self.rudof.read_shacl(core.serialize(format="nt"), format=pyrudof.ShaclFormat.NTriples)
         # The context is read once; each graph is staged on top of it and rolled back after.
         if self.context_nt:
-            self.rudof.read_data(self.context_nt, format=pyrudof.RDFFormat.NTriples,
-                                 reader_mode=pyrudof.ReaderMode.Strict)
+            self.rudof.read_data(
+                self.context_nt, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict
+            )
 
     @classmethod
     def for_pilots(cls, context: list[ox.Triple]) -> Gate:
@@ -186,8 +198,11 @@ class Gate:
         result = validate(graph, shapes=self.shapes)
         if result.conforms:  # rudof refused what pyshacl accepts: fail closed, and say so
             found = sorted({f"{e.focus_node} ({e.constraint_component})" for e in core})
-            return (f"graph <{name}>: the build gate refuses what pyshacl accepts (rudof: "
-                    + ("; ".join(found[:5]) or "no core violation") + "); a gate rule needs mending")
+            return (
+                f"graph <{name}>: the build gate refuses what pyshacl accepts (rudof: "
+                + ("; ".join(found[:5]) or "no core violation")
+                + "); a gate rule needs mending"
+            )
         return f"graph <{name}>:\n{result.report_text()}"
 
 
@@ -197,8 +212,11 @@ def range_types(triples: list[ox.Triple], context: list[ox.Triple]) -> list[ox.T
     and task groups whose own graphs were checked already."""
     ranges = {t.subject: t.object for t in context if t.predicate == RDFS_RANGE and isinstance(t.object, ox.NamedNode)}
     typed = {t.subject for t in context if t.predicate == RDF_TYPE}
-    found = {ox.Triple(t.object, RDF_TYPE, ranges[t.predicate]) for t in triples
-             if t.predicate in ranges and isinstance(t.object, ox.NamedNode) and t.object not in typed}
+    found = {
+        ox.Triple(t.object, RDF_TYPE, ranges[t.predicate])
+        for t in triples
+        if t.predicate in ranges and isinstance(t.object, ox.NamedNode) and t.object not in typed
+    }
     return sorted(found, key=str)
 
 
@@ -209,5 +227,7 @@ def link_types(triples: list[ox.Triple]) -> list[ox.Triple]:
     nodes = {t.subject for t in triples if t.predicate.value == similar}
     nodes |= {t.object for t in triples if t.predicate.value == similar}
     task, measure = ox.NamedNode(str(PILOT.Task)), ox.NamedNode(str(PILOT.Measure))
-    return [ox.Triple(n, RDF_TYPE, measure if "/measure/" in n.value else task)
-            for n in sorted(nodes, key=lambda n: n.value)]
+    return [
+        ox.Triple(n, RDF_TYPE, measure if "/measure/" in n.value else task)
+        for n in sorted(nodes, key=lambda n: n.value)
+    ]

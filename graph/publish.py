@@ -137,8 +137,9 @@ def write_nquads(parts: list[Part], target: Path) -> Path:
     return target
 
 
-def write_dumps(parts: list[Part], out: Path, pool: Executor | None = None,
-                merged: list[Path] | None = None) -> tuple[list[Path], Counts]:
+def write_dumps(
+    parts: list[Part], out: Path, pool: Executor | None = None, merged: list[Path] | None = None
+) -> tuple[list[Path], Counts]:
     """The five dumps of ``parts`` into ``out``, and the counts of the union.
 
     ``merged`` are files of sorted N-Triples lines that already merge some of the parts (the
@@ -158,8 +159,12 @@ def write_derived(source: Path, target: Path) -> Path:
     """``target`` (in the format of its name) from the N-Quads or N-Triples dump ``source``, streamed."""
     source_format = ox.RdfFormat.N_QUADS if source.suffix == ".nq" else ox.RdfFormat.N_TRIPLES
     fmt = next(fmt for name, fmt, _ in DERIVED if name == target.name)
-    ox.serialize(ox.parse(path=source, format=source_format), target, fmt,
-                 prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
+    ox.serialize(
+        ox.parse(path=source, format=source_format),
+        target,
+        fmt,
+        prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None,
+    )
     return target
 
 
@@ -180,7 +185,7 @@ def merge_lines(paths: list[Path], target: Path, counts: Counts | None = None) -
             merged = []
             for i in range(0, len(paths), MERGE_FAN_IN):
                 step = Path(tmp) / f"{round_}-{i}.nt"
-                _merge(paths[i: i + MERGE_FAN_IN], step, None)
+                _merge(paths[i : i + MERGE_FAN_IN], step, None)
                 merged.append(step)
             paths, round_ = merged, round_ + 1
         _merge(paths, target, counts)

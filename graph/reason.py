@@ -42,9 +42,7 @@ class ReasoningResult:
             text = "OWL reasoning (HermiT): the ontology and the data are INCONSISTENT"
             return text + (f"\n{self.detail}" if self.detail else "")
         if self.unsatisfiable:
-            return "OWL reasoning (HermiT): consistent, but unsatisfiable classes: " + ", ".join(
-                self.unsatisfiable
-            )
+            return "OWL reasoning (HermiT): consistent, but unsatisfiable classes: " + ", ".join(self.unsatisfiable)
         return f"OWL reasoning (HermiT): consistent, no unsatisfiable class ({self.seconds:.1f} s)."
 
 
@@ -81,9 +79,7 @@ def check_consistency(
         try:
             world.get_ontology(path.as_uri()).load(format="ntriples")
             try:
-                sync_reasoner_hermit(
-                    world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
-                )
+                sync_reasoner_hermit(world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True)
             except OwlReadyInconsistentOntologyError as exc:
                 detail = str(exc).strip() or "HermiT found a contradiction between the axioms and the data."
                 return ReasoningResult(False, [], detail, time.perf_counter() - started)

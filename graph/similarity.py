@@ -87,7 +87,7 @@ def shingles(text: str, n: int = DEFAULT_NGRAM) -> frozenset[str]:
     bare = normalise(text)
     if len(bare) <= n:
         return frozenset([bare]) if bare else frozenset()
-    return frozenset(bare[i: i + n] for i in range(len(bare) - n + 1))
+    return frozenset(bare[i : i + n] for i in range(len(bare) - n + 1))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -97,9 +97,13 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return common / (len(a) + len(b) - common)
 
 
-def similar_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
-                  max_links: int | None = None,
-                  keys: Sequence[str] | None = None) -> list[tuple[int, int, float]]:
+def similar_pairs(
+    texts: Sequence[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    max_links: int | None = None,
+    keys: Sequence[str] | None = None,
+) -> list[tuple[int, int, float]]:
     """Pairs ``(i, j, score)`` with ``i < j`` whose n-gram Jaccard index is ≥ ``threshold``.
 
     With ``max_links=None``, every such pair. With ``max_links=K``, each text keeps its K most
@@ -127,7 +131,7 @@ def similar_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD, n:
     joined = list(_join(records, threshold))
 
     if max_links is None:
-        pairs = [(a, b, 1.0) for indices in members for k, a in enumerate(indices) for b in indices[k + 1:]]
+        pairs = [(a, b, 1.0) for indices in members for k, a in enumerate(indices) for b in indices[k + 1 :]]
         for x, y, score in joined:
             pairs += [(min(a, b), max(a, b), score) for a in members[x] for b in members[y]]
         pairs.sort()
@@ -135,8 +139,9 @@ def similar_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD, n:
     return sorted(_capped(members, joined, max_links, sort_key))
 
 
-def _capped(members: list[list[int]], joined: list[tuple[int, int, float]], k: int,
-            sort_key: Callable[[int], object]) -> set[tuple[int, int, float]]:
+def _capped(
+    members: list[list[int]], joined: list[tuple[int, int, float]], k: int, sort_key: Callable[[int], object]
+) -> set[tuple[int, int, float]]:
     """Each text's k best partners (own group first, then other groups by score), both ways."""
     neighbours: dict[int, list[tuple[float, object, int]]] = defaultdict(list)
     for x, y, score in joined:
@@ -146,8 +151,7 @@ def _capped(members: list[list[int]], joined: list[tuple[int, int, float]], k: i
     for x, group in enumerate(members):
         others = sorted(neighbours.get(x, ()))
         for position, a in enumerate(group):
-            partners = [(group[(position + step) % len(group)], 1.0)
-                        for step in range(1, min(k, len(group) - 1) + 1)]
+            partners = [(group[(position + step) % len(group)], 1.0) for step in range(1, min(k, len(group) - 1) + 1)]
             for negative, _, y in others:
                 if len(partners) >= k:
                     break
@@ -200,14 +204,15 @@ def _candidates(records: list[frozenset[str]], threshold: float) -> list[tuple[i
     tokens = [np.fromiter((vocabulary[g] for g in r), dtype=np.int64, count=len(r)) for r in records]
     signatures = np.empty((bands * rows, len(records)), dtype=dtype)
     for start in range(0, len(records), _CHUNK):
-        chunk = tokens[start: start + _CHUNK]
+        chunk = tokens[start : start + _CHUNK]
         offsets = np.cumsum([0, *(len(t) for t in chunk[:-1])])
-        signatures[:, start: start + len(chunk)] = np.minimum.reduceat(
-            permutations[:, np.concatenate(chunk)], offsets, axis=1)
+        signatures[:, start : start + len(chunk)] = np.minimum.reduceat(
+            permutations[:, np.concatenate(chunk)], offsets, axis=1
+        )
 
     coded = []  # candidate pairs coded x * len(records) + y, band by band
     for band in range(bands):
-        block = np.ascontiguousarray(signatures[band * rows: (band + 1) * rows].T)
+        block = np.ascontiguousarray(signatures[band * rows : (band + 1) * rows].T)
         coded.append(_bucket_pairs(block.view(np.dtype((np.void, block.itemsize * rows))).ravel(), len(records)))
     found = np.sort(np.concatenate(coded), kind="stable")  # (np.unique hashes: ten times slower here)
     found = found[np.r_[True, found[1:] != found[:-1]]] if len(found) else found
@@ -220,8 +225,10 @@ def _candidates(records: list[frozenset[str]], threshold: float) -> list[tuple[i
     by_record = np.ascontiguousarray(signatures.T)  # one contiguous row of values per record
     need = np.ceil((threshold - ESTIMATE_MARGIN) * bands * rows - 1e-9)  # agreeing values to keep a pair
     step = 1 << 16
-    keep = np.concatenate([_agreeing(by_record[xs[i: i + step]], by_record[ys[i: i + step]]) >= need
-                           for i in range(0, len(xs), step)] or [np.empty(0, dtype=bool)])
+    keep = np.concatenate(
+        [_agreeing(by_record[xs[i : i + step]], by_record[ys[i : i + step]]) >= need for i in range(0, len(xs), step)]
+        or [np.empty(0, dtype=bool)]
+    )
     return list(zip(xs[keep].tolist(), ys[keep].tolist(), strict=True))
 
 
@@ -271,8 +278,11 @@ class Item:
 
 def task_items(plans: Iterable[Plan], base: str) -> list[Item]:
     """Every task of ``plans``, with the IRI docs/model.md gives it."""
-    return [item_of(_task_iri(base, plan, task.table, task.number), task.text.text)
-            for plan in plans for task in plan.tasks()]
+    return [
+        item_of(_task_iri(base, plan, task.table, task.number), task.text.text)
+        for plan in plans
+        for task in plan.tasks()
+    ]
 
 
 def item_of(iri: str, text: str) -> Item:
@@ -282,9 +292,13 @@ def item_of(iri: str, text: str) -> Item:
 
 def measure_items(plans: Iterable[Plan], base: str, min_length: int = MIN_MEASURE_LENGTH) -> list[Item]:
     """Every measure of ``plans`` whose normalised text has at least ``min_length`` characters."""
-    return [item_of(f"{_task_iri(base, plan, task.table, task.number)}/measure/{m.number}", m.text.text)
-            for plan in plans for task in plan.tasks() for m in task.measures
-            if len(normalise(mask_places(m.text.text))) >= min_length]
+    return [
+        item_of(f"{_task_iri(base, plan, task.table, task.number)}/measure/{m.number}", m.text.text)
+        for plan in plans
+        for task in plan.tasks()
+        for m in task.measures
+        if len(normalise(mask_places(m.text.text))) >= min_length
+    ]
 
 
 def _task_iri(base: str, plan: Plan, table: int, number: int) -> str:
@@ -294,15 +308,22 @@ def _task_iri(base: str, plan: Plan, table: int, number: int) -> str:
 def method_label(threshold: float, n: int, max_links: int | None = None) -> str:
     """The pilot:method literal: what was compared and how, so a score can be interpreted."""
     cap = f"; each text linked to at most its {max_links} most similar" if max_links else ""
-    return (f"Jaccard index of character {n}-grams (place names of the gazetteer masked as {PLACE}, "
-            f"whitespace and punctuation removed), threshold {threshold:g}{cap}")
+    return (
+        f"Jaccard index of character {n}-grams (place names of the gazetteer masked as {PLACE}, "
+        f"whitespace and punctuation removed), threshold {threshold:g}{cap}"
+    )
 
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
-def linked_pairs(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
-                 max_links: int | None = None) -> Iterator[tuple[URIRef, URIRef, URIRef, float, list[str]]]:
+def linked_pairs(
+    items: Sequence[Item],
+    base: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    max_links: int | None = None,
+) -> Iterator[tuple[URIRef, URIRef, URIRef, float, list[str]]]:
     """(a, b, similarity node, score, compared forms that masking changed) for each similar pair of
     ``items``, a before b."""
     texts, keys = [item.form for item in items], [str(item.iri) for item in items]
@@ -314,9 +335,14 @@ def linked_pairs(items: Sequence[Item], base: str, threshold: float = DEFAULT_TH
         yield a, b, URIRef(f"{base}id/similarity/{hashlib.sha1(f'{a} {b}'.encode()).hexdigest()[:16]}"), score, forms
 
 
-def link_lines(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
-               max_links: int | None = None,
-               seen: Callable[[URIRef, URIRef], None] | None = None) -> Iterator[bytes]:
+def link_lines(
+    items: Sequence[Item],
+    base: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    max_links: int | None = None,
+    seen: Callable[[URIRef, URIRef], None] | None = None,
+) -> Iterator[bytes]:
     """The triples of :func:`link_triples` as N-Triples lines, written directly: a build makes
     millions of them, and rdflib terms cost more than the linking itself. ``seen`` is told each
     linked pair (a build counts the links pilots share)."""
@@ -331,13 +357,20 @@ def link_lines(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRE
         if score not in scores:
             scores[score] = str(ox.Literal(str(score_literal(score)), datatype=ox.NamedNode(str(XSD.decimal))))
         masked = "".join(f"<{node}> {compared} {ox.Literal(form, language='zh')} .\n" for form in forms)
-        yield (f"<{a}> {similar} <{b}> .\n<{b}> {similar} <{a}> .\n<{node}> {kind} .\n"
-               f"<{node}> {between} <{a}> .\n<{node}> {between} <{b}> .\n<{node}> {score_p} {scores[score]} .\n"
-               f"<{node}> <{PILOT.method}> {method} .\n{masked}").encode()
+        yield (
+            f"<{a}> {similar} <{b}> .\n<{b}> {similar} <{a}> .\n<{node}> {kind} .\n"
+            f"<{node}> {between} <{a}> .\n<{node}> {between} <{b}> .\n<{node}> {score_p} {scores[score]} .\n"
+            f"<{node}> <{PILOT.method}> {method} .\n{masked}"
+        ).encode()
 
 
-def link_triples(items: Sequence[Item], base: str, threshold: float = DEFAULT_THRESHOLD,
-                 n: int = DEFAULT_NGRAM, max_links: int | None = None) -> Iterator[Triple]:
+def link_triples(
+    items: Sequence[Item],
+    base: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    max_links: int | None = None,
+) -> Iterator[Triple]:
     """The similarity triples among ``items``, seven a pair, streamed (a builder can add them to
     its own graph without a second copy in memory)."""
     method = Literal(method_label(threshold, n, max_links))
@@ -356,17 +389,28 @@ def link_triples(items: Sequence[Item], base: str, threshold: float = DEFAULT_TH
         yield node, PILOT.method, method
 
 
-def similarity_triples(plans: Sequence[Plan], base: str, threshold: float = DEFAULT_THRESHOLD,
-                       n: int = DEFAULT_NGRAM, min_measure_length: int = MIN_MEASURE_LENGTH,
-                       max_links: int | None = MAX_LINKS) -> Iterator[Triple]:
+def similarity_triples(
+    plans: Sequence[Plan],
+    base: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    min_measure_length: int = MIN_MEASURE_LENGTH,
+    max_links: int | None = MAX_LINKS,
+) -> Iterator[Triple]:
     """The triples of ``similarity_graph``, streamed: tasks first, then measures."""
-    yield from items_link_triples(task_items(plans, base), measure_items(plans, base, min_measure_length), base,
-                                  threshold, n, max_links)
+    yield from items_link_triples(
+        task_items(plans, base), measure_items(plans, base, min_measure_length), base, threshold, n, max_links
+    )
 
 
-def items_link_triples(tasks: Sequence[Item], measures: Sequence[Item], base: str,
-                       threshold: float = DEFAULT_THRESHOLD, n: int = DEFAULT_NGRAM,
-                       max_links: int | None = MAX_LINKS) -> Iterator[Triple]:
+def items_link_triples(
+    tasks: Sequence[Item],
+    measures: Sequence[Item],
+    base: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    max_links: int | None = MAX_LINKS,
+) -> Iterator[Triple]:
     """``similarity_triples`` from the items alone (a build keeps these, not the plans)."""
     yield from link_triples(tasks, base, threshold, n, max_links)
     yield from link_triples(measures, base, threshold, n, max_links)
@@ -377,9 +421,14 @@ def score_literal(score: float) -> Literal:
     return Literal(Decimal(repr(score)).quantize(Decimal("0.001")), datatype=XSD.decimal)
 
 
-def similarity_graph(plans: Sequence[Plan], base: str, threshold: float = DEFAULT_THRESHOLD,
-                     n: int = DEFAULT_NGRAM, min_measure_length: int = MIN_MEASURE_LENGTH,
-                     max_links: int | None = MAX_LINKS) -> Graph:
+def similarity_graph(
+    plans: Sequence[Plan],
+    base: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    n: int = DEFAULT_NGRAM,
+    min_measure_length: int = MIN_MEASURE_LENGTH,
+    max_links: int | None = MAX_LINKS,
+) -> Graph:
     """``pilot:similarTo`` links (both directions) and ``pilot:Similarity`` nodes for similar tasks
     and for similar measures of ``plans``, within and across plans.
 
@@ -387,6 +436,7 @@ def similarity_graph(plans: Sequence[Plan], base: str, threshold: float = DEFAUL
     links every pair above the threshold.
     """
     graph = Graph()
-    graph.addN((s, p, o, graph) for s, p, o in
-               similarity_triples(plans, base, threshold, n, min_measure_length, max_links))
+    graph.addN(
+        (s, p, o, graph) for s, p, o in similarity_triples(plans, base, threshold, n, min_measure_length, max_links)
+    )
     return graph

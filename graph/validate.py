@@ -25,8 +25,16 @@ from pilotkg.paths import SHAPES_DIR
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-__all__ = ["SHAPES_DIR", "ValidationResult", "Violation", "load_shapes", "split_shapes", "to_oxigraph", "union_graph",
-           "validate"]
+__all__ = [
+    "SHAPES_DIR",
+    "ValidationResult",
+    "Violation",
+    "load_shapes",
+    "split_shapes",
+    "to_oxigraph",
+    "union_graph",
+    "validate",
+]
 
 
 @dataclass(frozen=True)

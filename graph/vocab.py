@@ -24,7 +24,11 @@ from pilotkg.paths import ONTOLOGY_DIR, VOCAB_DIR
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 ONTOLOGY_FILE = ONTOLOGY_DIR / "pilotkg.ttl"
 SCHEME_FILES = (
-    "sectors.ttl", "categories.ttl", "measure-types.ttl", "measure-instruments.ttl", "stri-areas.ttl",
+    "sectors.ttl",
+    "categories.ttl",
+    "measure-types.ttl",
+    "measure-instruments.ttl",
+    "stri-areas.ttl",
     "alignment-statuses.ttl",
 )
 PLACE_CLASSES = {

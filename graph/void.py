@@ -31,9 +31,17 @@ def void_graph(counts: Counts, dumps: list[Path], base: str, issued: str | None)
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.title, Literal("pilotkg: China's service-industry opening-up pilot programmes", lang="en")))
     g.add((dataset, DCTERMS.title, Literal("服务业扩大开放综合试点知识图谱", lang="zh")))
-    g.add((dataset, DCTERMS.description, Literal(
-        "The plans and task lists of the pilot programmes as linked data, each task traced to the "
-        "characters of its source document.", lang="en")))
+    g.add(
+        (
+            dataset,
+            DCTERMS.description,
+            Literal(
+                "The plans and task lists of the pilot programmes as linked data, each task traced to the "
+                "characters of its source document.",
+                lang="en",
+            ),
+        )
+    )
     g.add((dataset, DCTERMS.license, LICENCE))
     if issued:
         g.add((dataset, DCTERMS.modified, Literal(issued, datatype=XSD.date)))
@@ -63,8 +71,9 @@ def void_graph(counts: Counts, dumps: list[Path], base: str, issued: str | None)
         g.add((dataset, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, url))
-        g.add((dist, DCAT.mediaType, URIRef(
-            f"https://www.iana.org/assignments/media-types/{MEDIA_TYPES[path.suffix]}")))
+        g.add(
+            (dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{MEDIA_TYPES[path.suffix]}"))
+        )
         g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
         g.add((dist, DCTERMS.license, LICENCE))
     return g

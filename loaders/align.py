@@ -47,15 +47,15 @@ class Placement:
 def heading_and_body(text: Fragment) -> tuple[Fragment, Fragment]:
     """Split a numbered paragraph into its lead sentence (number and full stop dropped) and body."""
     m = re.match(r"\d{1,3}\s*[.．]\s*", text.text)
-    rest = text[m.end():] if m else text
+    rest = text[m.end() :] if m else text
     stop = rest.find("。")
     if stop < 0:
-        return rest, rest[len(rest):]
-    return rest[:stop], rest[stop + 1:].strip()
+        return rest, rest[len(rest) :]
+    return rest[:stop], rest[stop + 1 :].strip()
 
 
 def sentences(fragment: Fragment) -> list[Fragment]:
-    return [fragment[m.start(): m.end()] for m in SENTENCE.finditer(fragment.text) if m.group().strip()]
+    return [fragment[m.start() : m.end()] for m in SENTENCE.finditer(fragment.text) if m.group().strip()]
 
 
 def narrative_units(paragraphs: list[tuple[int, Fragment]]) -> list[Unit]:
@@ -107,15 +107,15 @@ def best_label(label: str, candidates: dict[int, str]) -> int | None:
     return None if best is None else best[2]
 
 
-def word_diff(narrative: str, task: str, context: int = 4,
-              names: tuple[str, str] = ("narrative", "task list")) -> list[str]:
+def word_diff(
+    narrative: str, task: str, context: int = 4, names: tuple[str, str] = ("narrative", "task list")
+) -> list[str]:
     """Each difference between the two wordings, in reading order, with a little context.
 
     Character edits separated by at most two unchanged characters are reported as one change, so
     that a changed word reads as a word ("科技开发" → "技术开发") rather than as scattered letters.
     """
-    ops = [op for op in difflib.SequenceMatcher(a=narrative, b=task, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
+    ops = [op for op in difflib.SequenceMatcher(a=narrative, b=task, autojunk=False).get_opcodes() if op[0] != "equal"]
     merged: list[list[int]] = []
     for _, a0, a1, b0, b1 in ops:
         if merged and a0 - merged[-1][1] <= 2 and b0 - merged[-1][3] <= 2:
@@ -124,7 +124,7 @@ def word_diff(narrative: str, task: str, context: int = 4,
             merged.append([a0, a1, b0, b1])
     lines = []
     for a0, a1, b0, b1 in merged:
-        before, after = narrative[max(0, a0 - context): a0], narrative[a1: a1 + context]
+        before, after = narrative[max(0, a0 - context) : a0], narrative[a1 : a1 + context]
         old, new = narrative[a0:a1], task[b0:b1]
         verb = "added" if not old else "omitted" if not new else "replaced"
         lines.append(f"{verb}: {names[0]} “…{before}[{old}]{after}…” → {names[1]} “…{before}[{new}]{after}…”")

@@ -145,14 +145,12 @@ class Agencies:
             for pred in agency.predecessor_slugs:
                 if agency.slug not in by_slug[pred].successor_slugs:
                     raise ValueError(
-                        f"{source}: {agency.slug} has predecessor {pred}, "
-                        f"but {pred} does not list it as successor"
+                        f"{source}: {agency.slug} has predecessor {pred}, but {pred} does not list it as successor"
                     )
             for succ in agency.successor_slugs:
                 if agency.slug not in by_slug[succ].predecessor_slugs:
                     raise ValueError(
-                        f"{source}: {agency.slug} has successor {succ}, "
-                        f"but {succ} does not list it as predecessor"
+                        f"{source}: {agency.slug} has successor {succ}, but {succ} does not list it as predecessor"
                     )
         labels = sorted(by_label, key=lambda s: (-len(s), s))
         pattern = re.compile("|".join(map(re.escape, labels))) if labels else re.compile(r"(?!)")
@@ -272,9 +270,7 @@ class Places:
             places.append(place)
         for place in places:
             if place.province_slug and by_slug.get(place.province_slug, place).kind != "province":
-                raise ValueError(
-                    f"{path}: {place.slug}: province_slug '{place.province_slug}' is not a province"
-                )
+                raise ValueError(f"{path}: {place.slug}: province_slug '{place.province_slug}' is not a province")
         return cls(tuple(places), by_slug, by_name)
 
     def __iter__(self) -> Iterator[Place]:
@@ -318,9 +314,7 @@ class ConceptScheme:
         return cls.from_graph(graph, Path(ttl_path), scheme)
 
     @classmethod
-    def from_graph(
-        cls, graph: Graph, source: Path | str = "<graph>", scheme: str | None = None
-    ) -> ConceptScheme:
+    def from_graph(cls, graph: Graph, source: Path | str = "<graph>", scheme: str | None = None) -> ConceptScheme:
         """The scheme of ``graph`` whose concepts are typed with a pilot: class (pilot:Sector …)."""
         if scheme is None:
             candidates = {
@@ -329,9 +323,7 @@ class ConceptScheme:
                 if any(str(t).startswith(PILOT) for t in graph.objects(s, RDF.type))
             }
             if len(candidates) != 1:
-                raise ValueError(
-                    f"{source}: expected one scheme of pilot concepts, found {sorted(candidates)}"
-                )
+                raise ValueError(f"{source}: expected one scheme of pilot concepts, found {sorted(candidates)}")
             scheme_iri = URIRef(next(iter(candidates)))
         else:
             scheme_iri = URIRef(scheme)

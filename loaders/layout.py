@@ -32,8 +32,10 @@ APPROVAL_TITLE = re.compile(rf"^{_ISSUER}关于(?P<subject>\S+?)的批复$")
 APPROVED_PLAN = re.compile(r"(?:原则)?同意《(?P<plan>[^》]+)》")
 PLAN_TITLE = re.compile(r"^(?P<title>\S{2,40}?服务业扩大开放综合(?:试点|示范区)\S{0,12}?方案)$")
 # A document number as printed: 商资发〔2022〕211号, 国函[2020]123号, 商资函（2025）84号.
-DOC_NUMBER = re.compile(r"(?P<number>[\u4e00-\u9fff]{1,8}\s*[〔\[［【(（]\s*(?P<year>\d{4})\s*[〕\]］】)）]"
-                        r"\s*第?\s*\d{1,4}\s*号)")
+DOC_NUMBER = re.compile(
+    r"(?P<number>[\u4e00-\u9fff]{1,8}\s*[〔\[［【(（]\s*(?P<year>\d{4})\s*[〕\]］】)）]"
+    r"\s*第?\s*\d{1,4}\s*号)"
+)
 DATE = re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日$")
 ISO_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")
 SECTION = re.compile(rf"^(?P<num>{_CN_NUM})\s*、\s*(?P<title>.+?)$")
@@ -46,8 +48,10 @@ BARE_NUMBER = re.compile(r"^\s*(?P<num>\d{1,3})\s*[.．、]?\s*$")
 # A page number printed at the foot of a page (— 3 —, - 3 -, 第3页): layout, read as a blank line.
 PAGE_NUMBER = re.compile(r"^[—－\-–~]+\s*\d{1,4}\s*[—－\-–~]+$|^第\s*\d{1,4}\s*页(?:\s*[/，,共]\s*\d{1,4}\s*页?)?$")
 # Site chrome around a web page's article: publication data, print and close links.
-CHROME = re.compile(r"发布时间|发布日期|来源[:：]|浏览次数|字号[:：]|打印|关闭|分享|【[大中小]】|索引号|主题分类|"
-                    r"当前位置|首页")
+CHROME = re.compile(
+    r"发布时间|发布日期|来源[:：]|浏览次数|字号[:：]|打印|关闭|分享|【[大中小]】|索引号|主题分类|"
+    r"当前位置|首页"
+)
 LIST_SEPARATOR = ("、", "，", ",", "；", ";")
 SENTENCE_END = ("。", "！", "？", "：", "；")
 HEADER_LABELS = {"类别", "领域", "类型", "分类", "重点领域", "行业领域", "行业", "类别领域"}
@@ -138,19 +142,20 @@ def _nonblank(lines: list[Line], start: int, stop: int | None = None) -> list[in
     return [k for k in range(start, stop) if not blank(lines[k])]
 
 
-def _heading_at(lines: list[Line], order: list[int], k: int, pattern: re.Pattern[str],
-                most: int = 3) -> tuple[re.Match[str], list[int]] | None:
+def _heading_at(
+    lines: list[Line], order: list[int], k: int, pattern: re.Pattern[str], most: int = 3
+) -> tuple[re.Match[str], list[int]] | None:
     """``pattern`` matched by the text line ``order[k]``, or by it joined with the next ones (a page
     break or a wrapped heading inside a title)."""
     joined = ""
     taken: list[int] = []
-    for j in order[k: k + most]:
+    for j in order[k : k + most]:
         if lines[j].cells is not None:
             break
         joined += squeeze(lines[j].text)
         taken.append(j)
         if m := pattern.match(joined):
-            if len(taken) > 1 and pattern.match(joined[len(squeeze(lines[taken[0]].text)):]):
+            if len(taken) > 1 and pattern.match(joined[len(squeeze(lines[taken[0]].text)) :]):
                 return None  # the heading starts on a later line; this one is something else
             return m, taken
     return None
@@ -163,8 +168,9 @@ def _date(m: re.Match[str], src: SourceText, line: Line) -> dt.date:
         raise LoadError(src.path, f"invalid date '{line.bare}': {exc}", line.ref) from None
 
 
-def _find_plan_title(lines: list[Line], order: list[int], start: int,
-                     wanted: str | None) -> tuple[int, list[int]] | None:
+def _find_plan_title(
+    lines: list[Line], order: list[int], start: int, wanted: str | None
+) -> tuple[int, list[int]] | None:
     """The position in ``order`` and the lines of the plan's heading: the title the notice names,
     else the first heading of the family's form."""
     for want in ([re.compile("^" + re.escape(wanted) + "$")] if wanted else []) + [PLAN_TITLE]:
@@ -202,8 +208,12 @@ def read_notice(src: SourceText, lines: list[Line]) -> NoticeLayout:
     found = _find_plan_title(lines, order, head_end, squeeze(named) if named else None)
     if found is None:
         where = lines[order[head_end]].ref if head_end < len(order) else None
-        raise LoadError(src.path, "no plan title of the form '…服务业扩大开放综合试点总体方案'"
-                        + (f" (the notice names 《{named}》)" if named else ""), where)
+        raise LoadError(
+            src.path,
+            "no plan title of the form '…服务业扩大开放综合试点总体方案'"
+            + (f" (the notice names 《{named}》)" if named else ""),
+            where,
+        )
     plan_k, plan_idx = found
     plan_title = "".join(squeeze(lines[j].text) for j in plan_idx)
     if notice_at is None:
@@ -211,12 +221,12 @@ def read_notice(src: SourceText, lines: list[Line]) -> NoticeLayout:
 
     # The notice's own lines: between its title and the plan's title (metadata may stand above it).
     region = order[head_end:plan_k] if notice_at is not None else order[:plan_k]
-    above = order[max(0, notice_at - 3):notice_at] if notice_at is not None else []
+    above = order[max(0, notice_at - 3) : notice_at] if notice_at is not None else []
     number = number_line = None
     for j in [*region[:6], *above]:
         if m := DOC_NUMBER.search(lines[j].text):
             lead = m.start("number")
-            number, number_line = clean(lines[j].fragment()[lead: m.end("number")]), lines[j]
+            number, number_line = clean(lines[j].fragment()[lead : m.end("number")]), lines[j]
             break
     if number is None:
         missing.append("document number")
@@ -243,10 +253,10 @@ def read_notice(src: SourceText, lines: list[Line]) -> NoticeLayout:
             if pos and _signature_like(body[pos - 1].bare, issuer):
                 signature = body[pos - 1]
             cut = pos - 1 if signature is not None else pos
-            body = body[:cut] + body[pos + 1:]
+            body = body[:cut] + body[pos + 1 :]
             break
     if date_line is None:
-        rest = order[plan_k + len(plan_idx):]
+        rest = order[plan_k + len(plan_idx) :]
         for n, j in enumerate(rest):
             if lines[j].cells is None and (m := DATE.match(lines[j].bare)):
                 date_line, issued = lines[j], _date(m, src, lines[j])
@@ -265,9 +275,24 @@ def read_notice(src: SourceText, lines: list[Line]) -> NoticeLayout:
         missing.append("signature")
     if number_line is not None:
         body = [line for line in body if line is not number_line]
-    return NoticeLayout(kind, [lines[j] for j in title_idx], issuer, plan_title, [lines[j] for j in plan_idx],
-                        number, number_line, [lines[j] for j in addressee_idx], body, signature, date_line,
-                        issued, issued_from, after, missing, plan_idx[-1] + 1)
+    return NoticeLayout(
+        kind,
+        [lines[j] for j in title_idx],
+        issuer,
+        plan_title,
+        [lines[j] for j in plan_idx],
+        number,
+        number_line,
+        [lines[j] for j in addressee_idx],
+        body,
+        signature,
+        date_line,
+        issued,
+        issued_from,
+        after,
+        missing,
+        plan_idx[-1] + 1,
+    )
 
 
 def _signature_like(text: str, issuer: str | None) -> bool:
@@ -360,7 +385,7 @@ def _heading(lines: list[Line], pattern: re.Pattern[str]) -> tuple[Fragment, Lin
     whole = clean(Fragment.join(line.fragment() for line in lines))
     m = pattern.match(whole.text)
     assert m is not None
-    title = whole[m.start("title"):]
+    title = whole[m.start("title") :]
     body: Line | None = None
     stop = title.find("。")
     if 0 <= stop < len(title) - 1:
@@ -392,9 +417,15 @@ def read_plan(src: SourceText, lines: list[Line], notice: NoticeLayout) -> PlanL
     end, title_lines = _task_list_title(lines, start, skip)
     task_list_line = title_lines[0] if title_lines else None
     if end is None:
-        end = next((k for k in range(start, len(lines))
-                    if (lines[k].cells is None and (m := TABLE.match(lines[k].bare)) and m["num"] in ("1", "一"))
-                    or _is_header(_cells(lines[k]))), None)
+        end = next(
+            (
+                k
+                for k in range(start, len(lines))
+                if (lines[k].cells is None and (m := TABLE.match(lines[k].bare)) and m["num"] in ("1", "一"))
+                or _is_header(_cells(lines[k]))
+            ),
+            None,
+        )
     if end is None:
         raise LoadError(src.path, "no task list: no heading ending in '任务清单' and no table '表 1' after the plan")
 
@@ -465,9 +496,17 @@ def read_plan(src: SourceText, lines: list[Line], notice: NoticeLayout) -> PlanL
         else:
             loose.append(line)
     flush_loose()
-    tasks_start = (title_lines[-1].number if title_lines else end)  # lines[n] is the line after line n
-    return PlanLayout(notice.plan_title_lines, split_paragraphs(intro), sections, paragraphs, task_list_line, end,
-                      title_lines, tasks_start)
+    tasks_start = title_lines[-1].number if title_lines else end  # lines[n] is the line after line n
+    return PlanLayout(
+        notice.plan_title_lines,
+        split_paragraphs(intro),
+        sections,
+        paragraphs,
+        task_list_line,
+        end,
+        title_lines,
+        tasks_start,
+    )
 
 
 def _task_list_title(lines: list[Line], start: int, skip: set[int]) -> tuple[int | None, list[Line]]:
@@ -480,9 +519,14 @@ def _task_list_title(lines: list[Line], start: int, skip: set[int]) -> tuple[int
         if TASK_LIST.search(line.bare):
             return k, [line]
         nxt = lines[order[n + 1]] if n + 1 < len(order) else None
-        if (nxt is not None and nxt.cells is None and len(squeeze(line.bare + nxt.bare)) <= 40
-                and "任务" in line.bare and TASK_LIST.search(squeeze(line.bare + nxt.bare))
-                and not line.bare.endswith(SENTENCE_END)):
+        if (
+            nxt is not None
+            and nxt.cells is None
+            and len(squeeze(line.bare + nxt.bare)) <= 40
+            and "任务" in line.bare
+            and TASK_LIST.search(squeeze(line.bare + nxt.bare))
+            and not line.bare.endswith(SENTENCE_END)
+        ):
             return k, [line, nxt]
     return None, []
 
@@ -596,8 +640,9 @@ def _task_cell(cells: list[Cell], task_column: int) -> tuple[int, int | None] | 
     return None
 
 
-def _table_line(src: SourceText, lines: list[Line], k: int, tables: list[TableLayout],
-                skip: set[int]) -> tuple[TableLayout, int] | None:
+def _table_line(
+    src: SourceText, lines: list[Line], k: int, tables: list[TableLayout], skip: set[int]
+) -> tuple[TableLayout, int] | None:
     """A ``表 N …`` heading at ``lines[k]`` (as a line or a table's one-cell row), its title on the
     same line or the next."""
     line = lines[k]
@@ -615,13 +660,13 @@ def _table_line(src: SourceText, lines: list[Line], k: int, tables: list[TableLa
         raise LoadError(src.path, f"table '{line.bare}' is out of order (expected 表 {len(tables) + 1})", line.ref)
     used = k
     if m["title"]:
-        title = clean(text[lead + m.start("title"): lead + m.end("title")])
+        title = clean(text[lead + m.start("title") : lead + m.end("title")])
     else:
         nxt = next((j for j in range(k + 1, len(lines)) if not blank(lines[j]) and lines[j].number not in skip), None)
         if nxt is not None and lines[nxt].cells is None and not _is_header(_cells(lines[nxt])):
             title, used = clean(lines[nxt].fragment()), nxt
         else:
-            title = clean(text[len(text):])
+            title = clean(text[len(text) :])
     return TableLayout(number, title, line, [line] + ([lines[used]] if used != k else [])), used
 
 
@@ -647,9 +692,16 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
             current = {}
             continue
         cells = _cells(line)
-        if (table is not None and table.task_column is None and not table.rows and line.cells is None
-                and "\t" not in line.text and not _is_header(cells) and len(table.lines) <= 2
-                and not table.title.text.endswith(SENTENCE_END)):
+        if (
+            table is not None
+            and table.task_column is None
+            and not table.rows
+            and line.cells is None
+            and "\t" not in line.text
+            and not _is_header(cells)
+            and len(table.lines) <= 2
+            and not table.title.text.endswith(SENTENCE_END)
+        ):
             # A page break inside the table's title: the rest of it, before the header row.
             table.title = clean(Fragment.join([table.title, line.fragment()]))
             table.lines.append(line)
@@ -680,8 +732,11 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
             text = squeeze(cells[0].fragment.text)
             if len(text) <= 6 and (text in HEADER_LABELS or "任务" in text):
                 continue  # the rest of the header, or the header repeated at a page break
-            if (not table.rows or _ends_sentence(table.rows[-1])) and len(text) <= 60 \
-                    and not text.endswith(SENTENCE_END):
+            if (
+                (not table.rows or _ends_sentence(table.rows[-1]))
+                and len(text) <= 60
+                and not text.endswith(SENTENCE_END)
+            ):
                 column = -1 if text.endswith("领域") else -2
                 current[column] = cells[0].fragment
                 if column == -2:
@@ -701,8 +756,11 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
                     del current[deeper]
             if rest:
                 if not table.rows:
-                    raise LoadError(src.path, f"table {table.number}: text with no task number before "
-                                              f"its first task: '{line.bare[:30]}'", line.ref)
+                    raise LoadError(
+                        src.path,
+                        f"table {table.number}: text with no task number before its first task: '{line.bare[:30]}'",
+                        line.ref,
+                    )
                 table.rows[-1].extra.extend(c.fragment for c in rest)
             continue
         number_at, text_at = found_cell
@@ -711,7 +769,7 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
             if cell.column < table.task_column:
                 here[cell.column] = cell.fragment
         if text_at is not None:
-            for cell in cells[number_at + 1: text_at]:
+            for cell in cells[number_at + 1 : text_at]:
                 if cell.column < table.task_column:
                     here[cell.column] = cell.fragment
         for column, frag in sorted(here.items()):
@@ -722,14 +780,28 @@ def read_task_list(src: SourceText, lines: list[Line], start: int, skip: set[int
         number = int(re.match(r"\s*\**\s*(\d+)", number_cell.fragment.text)[1])
         if text_at is None:
             m = TASK_CELL.match(number_cell.fragment.text.replace("**", "  "))
-            row = TaskRow(line, number, number_cell.column, number_cell.fragment, dict(current), here,
-                          number_end=m.end() if m else 0)
-            row.extra.extend(c.fragment for c in cells[number_at + 1:])
+            row = TaskRow(
+                line,
+                number,
+                number_cell.column,
+                number_cell.fragment,
+                dict(current),
+                here,
+                number_end=m.end() if m else 0,
+            )
+            row.extra.extend(c.fragment for c in cells[number_at + 1 :])
         else:
             text_cell = cells[text_at]
-            row = TaskRow(line, number, text_cell.column, text_cell.fragment, dict(current), here,
-                          number_cell=number_cell.fragment)
-            row.extra.extend(c.fragment for c in cells[text_at + 1:])
+            row = TaskRow(
+                line,
+                number,
+                text_cell.column,
+                text_cell.fragment,
+                dict(current),
+                here,
+                number_cell=number_cell.fragment,
+            )
+            row.extra.extend(c.fragment for c in cells[text_at + 1 :])
         table.rows.append(row)
     return tables
 

@@ -33,23 +33,45 @@ def outline(plan: Plan) -> dict[str, Any]:
             sectors: dict[str, list[int]] = {}
             for task in tasks:
                 sectors.setdefault(task.sector or "", []).append(task.number)
-            groups.append({
-                "number": group.number, "label": group.label.text, "category": group.category,
-                "narrative_paragraph": group.narrative_paragraph, "tasks": _runs([t.number for t in tasks]),
-                "sectors": {k: _runs(v) for k, v in sectors.items() if k},
-            })
-        tables.append({
-            "number": table.number, "title": table.title.text, "tasks": len(table.tasks),
-            "narrative_section": table.narrative_section, "groups": groups,
-            "differ_from_narrative": [t.number for t in table.tasks if t.matches_narrative is False],
-            "not_in_narrative": [t.number for t in table.tasks if t.narrative is None],
-        })
+            groups.append(
+                {
+                    "number": group.number,
+                    "label": group.label.text,
+                    "category": group.category,
+                    "narrative_paragraph": group.narrative_paragraph,
+                    "tasks": _runs([t.number for t in tasks]),
+                    "sectors": {k: _runs(v) for k, v in sectors.items() if k},
+                }
+            )
+        tables.append(
+            {
+                "number": table.number,
+                "title": table.title.text,
+                "tasks": len(table.tasks),
+                "narrative_section": table.narrative_section,
+                "groups": groups,
+                "differ_from_narrative": [t.number for t in table.tasks if t.matches_narrative is False],
+                "not_in_narrative": [t.number for t in table.tasks if t.narrative is None],
+            }
+        )
     return {
-        "file": src.name, "kind": src.kind, "media_type": src.media_type, "encoding": src.encoding,
-        "bytes": src.byte_size, "sha256": src.sha256, "characters": len(src.text),
-        "pilot": {"slug": plan.slug, "city": plan.city, "city_slug": plan.city_slug,
-                  "province": plan.province_slug, "year": plan.year, "approved_by": plan.approved_by,
-                  "implemented_by": plan.implemented_by, "period_years": plan.period_years},
+        "file": src.name,
+        "kind": src.kind,
+        "media_type": src.media_type,
+        "encoding": src.encoding,
+        "bytes": src.byte_size,
+        "sha256": src.sha256,
+        "characters": len(src.text),
+        "pilot": {
+            "slug": plan.slug,
+            "city": plan.city,
+            "city_slug": plan.city_slug,
+            "province": plan.province_slug,
+            "year": plan.year,
+            "approved_by": plan.approved_by,
+            "implemented_by": plan.implemented_by,
+            "period_years": plan.period_years,
+        },
         "notice": {
             "kind": notice.kind if notice.span is not None else None,
             "title": notice.title.text if notice.title else None,
@@ -61,14 +83,20 @@ def outline(plan: Plan) -> dict[str, Any]:
         },
         "plan": {
             "title": plan.title.text,
-            "sections": [{"number": s.number, "title": s.title.text, "paragraphs": s.paragraphs,
-                          "unnumbered": len(s.body)} for s in plan.sections],
+            "sections": [
+                {"number": s.number, "title": s.title.text, "paragraphs": s.paragraphs, "unnumbered": len(s.body)}
+                for s in plan.sections
+            ],
             "paragraphs": len(plan.paragraphs),
         },
-        "task_list": {"title": plan.task_list_title.text if plan.task_list_title else None,
-                      "tasks": len(plan.tasks()), "tables": tables},
-        "findings": [{"kind": f.kind, "subject": f.subject, "message": f.message, "details": f.details}
-                     for f in plan.findings],
+        "task_list": {
+            "title": plan.task_list_title.text if plan.task_list_title else None,
+            "tasks": len(plan.tasks()),
+            "tables": tables,
+        },
+        "findings": [
+            {"kind": f.kind, "subject": f.subject, "message": f.message, "details": f.details} for f in plan.findings
+        ],
     }
 
 
@@ -81,16 +109,18 @@ def as_text(data: dict[str, Any]) -> str:
 
     lines = [
         f"{data['file']}: {data['kind']} ({data['media_type']}, {data['bytes']:,} bytes"
-        + (f", {data['encoding']}" if data["encoding"] else "") + f"), sha256 {data['sha256'][:16]}…",
+        + (f", {data['encoding']}" if data["encoding"] else "")
+        + f"), sha256 {data['sha256'][:16]}…",
         f"pilot {p['slug']}: {p['city']} (province {show(p['province'])}), year {show(p['year'])}, "
         f"approved by {show(p['approved_by'])}, implemented by {show(', '.join(p['implemented_by']))}, "
         f"period {show(p['period_years'])} years",
         f"notice ({show(n['kind'])}): {show(n['title'])}",
         f"  document number: {show(n['document_number'])}",
         f"  issued: {show(n['issued'])} by {show(n['issuer'])}; signature: {show(n['signature'])}",
-        f"  addressees: {len(n['addressees'])}" + (f" ({', '.join(n['addressees'][:5])}"
-                                                  f"{', …' if len(n['addressees']) > 5 else ''})"
-                                                  if n["addressees"] else ""),
+        f"  addressees: {len(n['addressees'])}"
+        + (
+            f" ({', '.join(n['addressees'][:5])}{', …' if len(n['addressees']) > 5 else ''})" if n["addressees"] else ""
+        ),
         f"plan: {data['plan']['title']} — {len(data['plan']['sections'])} sections, "
         f"{data['plan']['paragraphs']} numbered paragraphs",
     ]
@@ -101,8 +131,10 @@ def as_text(data: dict[str, Any]) -> str:
         lines.append(f"{indent}{s['number']} {s['title']}{extra}")
     lines.append(f"task list: {show(t['title'])} — {len(t['tables'])} tables, {t['tasks']} tasks")
     for table in t["tables"]:
-        lines.append(f"  table {table['number']} {table['title']}: {table['tasks']} tasks"
-                     + (f", mirrors section {table['narrative_section']}" if table["narrative_section"] else ""))
+        lines.append(
+            f"  table {table['number']} {table['title']}: {table['tasks']} tasks"
+            + (f", mirrors section {table['narrative_section']}" if table["narrative_section"] else "")
+        )
         for g in table["groups"]:
             category = f" [{g['category']}]" if g["category"] else ""
             paragraph = f" ¶ {g['narrative_paragraph']}" if g["narrative_paragraph"] else ""

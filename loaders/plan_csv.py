@@ -37,8 +37,16 @@ COLUMNS = ("table", "table_title", "group", "sector", "number", "text")
 META_SUFFIX = ".meta.toml"
 NOT_IN_SOURCE = -1  # offset of a character that is not in the plan's source (metadata values)
 
-REQUIRED_META = ("city", "notice_title", "document_number", "issued", "issuer", "addressees",
-                 "approved_by", "implemented_by")
+REQUIRED_META = (
+    "city",
+    "notice_title",
+    "document_number",
+    "issued",
+    "issuer",
+    "addressees",
+    "approved_by",
+    "implemented_by",
+)
 OPTIONAL_META = ("plan_title", "task_list_title", "notice_text", "period_years")
 _PLAN_IN_TITLE = re.compile(r"《(?P<plan>[^》]+)》")
 _NAME_SEPARATORS = re.compile(r"[，,、；;|]")
@@ -99,7 +107,7 @@ def read_records(path: Path, text: str) -> Iterator[Record]:
                 i += 1
                 while True:
                     if i >= n:
-                        raise LoadError(path, "a quoted cell is never closed (missing \")", opened_on)
+                        raise LoadError(path, 'a quoted cell is never closed (missing ")', opened_on)
                     ch = text[i]
                     if ch == '"':
                         if i + 1 < n and text[i + 1] == '"':
@@ -109,14 +117,13 @@ def read_records(path: Path, text: str) -> Iterator[Record]:
                             continue
                         i += 1
                         break
-                    if ch == "\n" or (ch == "\r" and text[i + 1: i + 2] != "\n"):
+                    if ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n"):
                         line += 1
                     chars.append(ch)
                     offsets.append(i)
                     i += 1
                 if i < n and text[i] not in ",\r\n":
-                    raise LoadError(path, f"text after the closing quote of a cell: '{text[i: i + 10]}'",
-                                    line)
+                    raise LoadError(path, f"text after the closing quote of a cell: '{text[i : i + 10]}'", line)
             else:
                 while i < n and text[i] not in ",\r\n":
                     chars.append(text[i])
@@ -178,8 +185,10 @@ def _read_meta(csv_path: Path) -> _Meta:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LoadError(path, f"metadata file not found: a CSV plan needs {path.name} beside "
-                              f"{csv_path.name} (see docs/csv-format.md)") from None
+        raise LoadError(
+            path,
+            f"metadata file not found: a CSV plan needs {path.name} beside {csv_path.name} (see docs/csv-format.md)",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadError(path, f"cannot be read as UTF-8 text ({exc})") from None
     try:
@@ -214,8 +223,11 @@ def _issued(meta: _Meta) -> dt.date:
 def _agency(meta: _Meta, key: str, name: str, vocabulary: Vocabulary) -> str:
     agency = vocabulary.agencies.resolve(name)
     if agency is None:
-        raise meta.error(key, f"agency '{name}' is not in the gazetteer vocab/agencies.csv "
-                              "(add its full name, short forms and English name)")
+        raise meta.error(
+            key,
+            f"agency '{name}' is not in the gazetteer vocab/agencies.csv "
+            "(add its full name, short forms and English name)",
+        )
     return agency.slug
 
 
@@ -230,12 +242,18 @@ def _header(path: Path, record: Record) -> dict[str, int]:
     names = [re.sub(r"\s+", "", c.text).lstrip("\ufeff").lower() for c in record.cells]
     missing = [c for c in COLUMNS if c not in names]
     unknown = [n for n in names if n not in COLUMNS]
-    problems = [f"missing: {', '.join(missing)}" if missing else "",
-                f"unknown: {', '.join(unknown)}" if unknown else "",
-                "a column is named twice" if len(set(names)) != len(names) else ""]
+    problems = [
+        f"missing: {', '.join(missing)}" if missing else "",
+        f"unknown: {', '.join(unknown)}" if unknown else "",
+        "a column is named twice" if len(set(names)) != len(names) else "",
+    ]
     if any(problems):
-        raise LoadError(path, f"the header must name the columns {','.join(COLUMNS)} (in any order, each "
-                              "once); " + "; ".join(p for p in problems if p), record.line)
+        raise LoadError(
+            path,
+            f"the header must name the columns {','.join(COLUMNS)} (in any order, each "
+            "once); " + "; ".join(p for p in problems if p),
+            record.line,
+        )
     return {name: k for k, name in enumerate(names)}
 
 
@@ -246,39 +264,52 @@ def _integer(path: Path, record: Record, column: str, cell: Fragment) -> int:
     return int(value)
 
 
-def _tables(src: SourceText, records: list[Record], columns: dict[str, int],
-            vocabulary: Vocabulary) -> list[TaskTable]:
+def _tables(src: SourceText, records: list[Record], columns: dict[str, int], vocabulary: Vocabulary) -> list[TaskTable]:
     path = src.path
     tables: list[TaskTable] = []
     groups: dict[str, TaskGroup] = {}
     ends: dict[int, int] = {}
     for record in records:
         if len(record.cells) != len(columns):
-            raise LoadError(path, f"{len(record.cells)} cells where the header has {len(columns)} columns "
-                                  "(a missing column, or an unquoted comma in a cell?)", record.line)
+            raise LoadError(
+                path,
+                f"{len(record.cells)} cells where the header has {len(columns)} columns "
+                "(a missing column, or an unquoted comma in a cell?)",
+                record.line,
+            )
         cell = {name: record.cells[k] for name, k in columns.items()}
         table_number = _integer(path, record, "table", cell["table"])
         number = _integer(path, record, "number", cell["number"])
         if not tables or table_number != tables[-1].number:
             if table_number != len(tables) + 1:
-                raise LoadError(path, f"table {table_number} where table {len(tables) + 1} was expected "
-                                      "(tables must run 1, 2, 3 … and each table's rows stand together)",
-                                record.line)
+                raise LoadError(
+                    path,
+                    f"table {table_number} where table {len(tables) + 1} was expected "
+                    "(tables must run 1, 2, 3 … and each table's rows stand together)",
+                    record.line,
+                )
             title = clean(cell["table_title"])
             if not title:
-                raise LoadError(path, f"table {table_number}: its first row needs the table_title",
-                                record.line)
+                raise LoadError(path, f"table {table_number}: its first row needs the table_title", record.line)
             tables.append(TaskTable(table_number, title, Fragment.raw(src.text, record.start, record.end)))
             groups = {}
         table = tables[-1]
         title = clean(cell["table_title"])
         if title and title.text != table.title.text:
-            raise LoadError(path, f"table {table_number}: table_title '{title.text}' differs from the "
-                                  f"table's title '{table.title.text}' given on its first row", record.line)
+            raise LoadError(
+                path,
+                f"table {table_number}: table_title '{title.text}' differs from the "
+                f"table's title '{table.title.text}' given on its first row",
+                record.line,
+            )
         expected = len(table.tasks) + 1
         if number != expected:
-            raise LoadError(path, f"table {table_number}: task {number} where task {expected} was expected "
-                                  "(numbers must run 1, 2, 3 … within a table)", record.line)
+            raise LoadError(
+                path,
+                f"table {table_number}: task {number} where task {expected} was expected "
+                "(numbers must run 1, 2, 3 … within a table)",
+                record.line,
+            )
         label = clean(cell["group"])
         if not label:
             raise LoadError(path, f"table {table_number}, task {number}: empty group", record.line)
@@ -291,11 +322,10 @@ def _tables(src: SourceText, records: list[Record], columns: dict[str, int],
         if sector_label:
             sector = vocabulary.sectors.resolve(sector_label.text)
             if sector is None:
-                raise LoadError(path, f"sector '{sector_label.text}' is not in vocab/sectors.ttl",
-                                record.line)
+                raise LoadError(path, f"sector '{sector_label.text}' is not in vocab/sectors.ttl", record.line)
         text = clean(cell["text"])
         if (m := TASK_CELL.match(text.text)) and int(m["num"]) == number:
-            text = text[m.end():]  # the number repeated in front of the text ("3. 支持…")
+            text = text[m.end() :]  # the number repeated in front of the text ("3. 支持…")
         if not text:
             raise LoadError(path, f"table {table_number}, task {number}: empty text", record.line)
         raw = cell["text"]
@@ -361,14 +391,14 @@ def load_plan_csv(path: Path | str, vocabulary: Vocabulary) -> Plan:
         span=whole,
         notice=notice,
         approved_by=_agency(meta, "approved_by", meta.text("approved_by"), vocabulary),
-        implemented_by=_distinct([_agency(meta, "implemented_by", name, vocabulary)
-                                  for name in meta.names("implemented_by")]),
+        implemented_by=_distinct(
+            [_agency(meta, "implemented_by", name, vocabulary) for name in meta.names("implemented_by")]
+        ),
         period_years=period,
         sections=[],
         paragraphs=[],
         intro=[],
-        task_list_title=detached(meta.text("task_list_title")) if "task_list_title" in meta.values
-        else detached(""),
+        task_list_title=detached(meta.text("task_list_title")) if "task_list_title" in meta.values else detached(""),
         tables=tables,
         findings=find_repeats(tables),
     )

@@ -61,8 +61,14 @@ def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
 
     paragraphs = [_paragraph(src, p) for p in plan_layout.paragraphs]
     sections = [
-        Section(s.number, s.title, layout.span_of(src.text, s.lines),
-                [layout.join_paragraph(b) for b in s.body], list(s.paragraphs), list(s.children))
+        Section(
+            s.number,
+            s.title,
+            layout.span_of(src.text, s.lines),
+            [layout.join_paragraph(b) for b in s.body],
+            list(s.paragraphs),
+            list(s.children),
+        )
         for s in plan_layout.sections
     ]
     tables = _tables(src, tables_layout, sections, paragraphs, vocabulary, findings)
@@ -74,10 +80,12 @@ def parse_document(document: Document, vocabulary: Vocabulary) -> Plan:
 
     first = plan_layout.title_lines[0]
     last_narrative = lines[plan_layout.end - 1] if plan_layout.end > 0 else first
-    plan_lines = [line for line in lines[first.number - 1: last_narrative.number]
-                  if not layout.blank(line) and line.number not in notice_layout.after]
-    task_list_title = (layout.join_paragraph(plan_layout.task_list_lines) if plan_layout.task_list_lines
-                       else None)
+    plan_lines = [
+        line
+        for line in lines[first.number - 1 : last_narrative.number]
+        if not layout.blank(line) and line.number not in notice_layout.after
+    ]
+    task_list_title = layout.join_paragraph(plan_layout.task_list_lines) if plan_layout.task_list_lines else None
     return Plan(
         source=src,
         city=city,
@@ -134,8 +142,13 @@ def _notice(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary, fin
     body = [layout.join_paragraph(b) for b in layout.split_paragraphs(n.body_lines)]
     if n.addressee_lines:
         body.insert(0, layout.join_paragraph(n.addressee_lines))
-    parts = [*n.title_lines, *n.addressee_lines, *n.body_lines, *([n.signature_line] if n.signature_line else []),
-             *([n.date_line] if n.date_line and n.date_line.number not in n.after else [])]
+    parts = [
+        *n.title_lines,
+        *n.addressee_lines,
+        *n.body_lines,
+        *([n.signature_line] if n.signature_line else []),
+        *([n.date_line] if n.date_line and n.date_line.number not in n.after else []),
+    ]
     parts = sorted({line.number: line for line in parts if not layout.blank(line)}.values(), key=lambda x: x.number)
     year = None
     if n.number is not None and (m := layout.DOC_NUMBER.search(n.number.text)):
@@ -159,8 +172,12 @@ def _unknown_agency(role: str, name: str, line: layout.Line | None) -> Finding:
     """An agency the gazetteer does not hold is not linked (an IRI is never guessed); the report
     says so, so that it can be added to vocab/agencies.csv."""
     where = f" ({_where(line)})" if line is not None else ""
-    return Finding("missing", "notice", f"{role} “{name}”{where} is not in the gazetteer vocab/agencies.csv: "
-                                        "not linked (add its full name, short forms and English name)")
+    return Finding(
+        "missing",
+        "notice",
+        f"{role} “{name}”{where} is not in the gazetteer vocab/agencies.csv: "
+        "not linked (add its full name, short forms and English name)",
+    )
 
 
 def _shared_suffixes(names: list[str], vocabulary: Vocabulary) -> list[str]:
@@ -169,11 +186,11 @@ def _shared_suffixes(names: list[str], vocabulary: Vocabulary) -> list[str]:
     for k, name in enumerate(names):
         if vocabulary.agencies.resolve(name) is not None or vocabulary.places.resolve(name) is None:
             continue
-        for later in names[k + 1:]:
+        for later in names[k + 1 :]:
             head = next((p.name_zh for p in vocabulary.places if later.startswith(p.name_zh)), None)
             if head is None:
                 break
-            suffix = later[len(head):]
+            suffix = later[len(head) :]
             if suffix and vocabulary.agencies.resolve(name + suffix) is not None:
                 out[k] = name + suffix
                 break
@@ -187,8 +204,9 @@ def _city(src: SourceText, n: layout.NoticeLayout, vocabulary: Vocabulary) -> tu
     m = PILOT_TITLE.match(n.plan_title)
     ref = n.plan_title_lines[0].ref
     if not m:
-        raise LoadError(src.path, f"the plan title '{n.plan_title}' does not name a city "
-                                  "('…服务业扩大开放综合试点总体方案')", ref)
+        raise LoadError(
+            src.path, f"the plan title '{n.plan_title}' does not name a city ('…服务业扩大开放综合试点总体方案')", ref
+        )
     head = m["city"]
     place = vocabulary.places.resolve(head)
     if place is None:
@@ -245,7 +263,7 @@ def _paragraph(src: SourceText, p: layout.NumberedLayout) -> Paragraph:
 
 def _task_text(row: layout.TaskRow) -> Fragment:
     """The task's text: its cell without the number, and the cell's continuation after a page break."""
-    return clean(Fragment.join([row.cell[row.number_end:], *row.extra]))
+    return clean(Fragment.join([row.cell[row.number_end :], *row.extra]))
 
 
 def _where(line: layout.Line) -> str:
@@ -259,8 +277,14 @@ def _mirrored_section(title: Fragment, sections: list[Section]) -> Section | Non
     return None if best is None else sections[best]
 
 
-def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: list[Section],
-            paragraphs: list[Paragraph], vocabulary: Vocabulary, findings: list[Finding]) -> list[TaskTable]:
+def _tables(
+    src: SourceText,
+    tables_layout: list[layout.TableLayout],
+    sections: list[Section],
+    paragraphs: list[Paragraph],
+    vocabulary: Vocabulary,
+    findings: list[Finding],
+) -> list[TaskTable]:
     tables = [_TableReader(src, tl, sections, paragraphs, vocabulary, findings).read() for tl in tables_layout]
     _label_variants(tables_layout, tables, findings)
     return tables
@@ -269,8 +293,15 @@ def _tables(src: SourceText, tables_layout: list[layout.TableLayout], sections: 
 class _TableReader:
     """Reads one table: each row's task, placed in the narrative, with its group and sector."""
 
-    def __init__(self, src: SourceText, tl: layout.TableLayout, sections: list[Section],
-                 paragraphs: list[Paragraph], vocabulary: Vocabulary, findings: list[Finding]) -> None:
+    def __init__(
+        self,
+        src: SourceText,
+        tl: layout.TableLayout,
+        sections: list[Section],
+        paragraphs: list[Paragraph],
+        vocabulary: Vocabulary,
+        findings: list[Finding],
+    ) -> None:
         self.src, self.tl, self.vocabulary, self.findings = src, tl, vocabulary, findings
         self.paragraphs = {p.number: p for p in paragraphs}
         self.table = TaskTable(tl.number, tl.title, layout.span_of(src.text, tl.lines))
@@ -296,16 +327,29 @@ class _TableReader:
             first = self.units[placement.units[0]] if placement.units else None
             narrative = Fragment.join(self.units[k].fragment for k in placement.units) if first else None
             paragraph = first.paragraph if first else None
-            task = Task(self.tl.number, row.number, text, _cell_span(self.src, row), 0,
-                        self.sector(row, first), paragraph, narrative)
+            task = Task(
+                self.tl.number,
+                row.number,
+                text,
+                _cell_span(self.src, row),
+                0,
+                self.sector(row, first),
+                paragraph,
+                narrative,
+            )
             group_of[row.number] = self.group(row, paragraph)
             _report_placement(task, placement, f"task {self.tl.number}-{row.number}", self.findings)
             self.table.tasks.append(task)
         for unit in self.units:
             if unit.index not in covered:
-                self.findings.append(Finding("uncovered", f"paragraph {unit.paragraph}",
-                                             "a narrative sentence no task of the table carries",
-                                             [unit.fragment.text]))
+                self.findings.append(
+                    Finding(
+                        "uncovered",
+                        f"paragraph {unit.paragraph}",
+                        "a narrative sentence no task of the table carries",
+                        [unit.fragment.text],
+                    )
+                )
         _number_groups(self.table, group_of)
         _check_numbers(self.src, self.tl)
         return self.table
@@ -317,17 +361,27 @@ class _TableReader:
         label_paragraph = align.best_label(label.text, self.headings) if label is not None else None
         if paragraph is not None and paragraph in self.headings:
             if label is not None and label_paragraph is not None and label_paragraph != paragraph:
-                self.findings.append(Finding("layout", f"task {self.tl.number}-{row.number}", (
-                    f"the task list prints it beside group “{label.text}” ({_where(row.line)}), "
-                    f"but the narrative has it in paragraph {paragraph} “{self.headings[paragraph]}”; "
-                    "the narrative is followed")))
+                self.findings.append(
+                    Finding(
+                        "layout",
+                        f"task {self.tl.number}-{row.number}",
+                        (
+                            f"the task list prints it beside group “{label.text}” ({_where(row.line)}), "
+                            f"but the narrative has it in paragraph {paragraph} “{self.headings[paragraph]}”; "
+                            "the narrative is followed"
+                        ),
+                    )
+                )
             key: int | str = paragraph
             name = _first_label_for(self.tl, paragraph, self.headings) or self.paragraphs[paragraph].heading
         elif label is not None:
             key, name, paragraph = label_paragraph or label.text, label, label_paragraph
         else:
-            raise LoadError(self.src.path, f"table {self.tl.number}, task {row.number}: no group label and "
-                                           "not found in the narrative", row.line.ref)
+            raise LoadError(
+                self.src.path,
+                f"table {self.tl.number}, task {row.number}: no group label and not found in the narrative",
+                row.line.ref,
+            )
         if key not in self.groups:
             category = self.vocabulary.categories.resolve(name.text)
             self.groups[key] = TaskGroup(self.tl.number, 0, name, category, paragraph)
@@ -346,15 +400,29 @@ class _TableReader:
                 resolved[name] = self.vocabulary.sectors.resolve(name)
                 if resolved[name] is None and name not in self.unknown_sectors:
                     self.unknown_sectors.add(name)
-                    self.findings.append(Finding("missing", f"table {self.tl.number}", (
-                        f"sector “{name}” ({_where(row.line)}) is not in the sector scheme vocab/sectors.ttl: "
-                        "not linked (add it as a concept or a label)")))
+                    self.findings.append(
+                        Finding(
+                            "missing",
+                            f"table {self.tl.number}",
+                            (
+                                f"sector “{name}” ({_where(row.line)}) is not in the sector scheme vocab/sectors.ttl: "
+                                "not linked (add it as a concept or a label)"
+                            ),
+                        )
+                    )
         narrative_sector = resolved.get(narrative_label) if narrative_label else None
         layout_sector = resolved.get(layout_label) if layout_label else None
         if narrative_sector and layout_sector and narrative_sector != layout_sector:
-            self.findings.append(Finding("layout", f"task {self.tl.number}-{row.number}", (
-                f"the task list's sector column reads “{layout_label}”, the narrative has it under "
-                f"“{narrative_label}”; the narrative is followed")))
+            self.findings.append(
+                Finding(
+                    "layout",
+                    f"task {self.tl.number}-{row.number}",
+                    (
+                        f"the task list's sector column reads “{layout_label}”, the narrative has it under "
+                        f"“{narrative_label}”; the narrative is followed"
+                    ),
+                )
+            )
         return narrative_sector or layout_sector
 
 
@@ -385,27 +453,39 @@ def _number_groups(table: TaskTable, group_of: dict[int, TaskGroup]) -> None:
 def _check_numbers(src: SourceText, tl: layout.TableLayout) -> None:
     for expected, row in enumerate(tl.rows, start=1):
         if row.number != expected:
-            raise LoadError(src.path, f"table {tl.number}: task {row.number} where task {expected} was "
-                                      "expected (numbers must run 1, 2, 3 …)", row.line.ref)
+            raise LoadError(
+                src.path,
+                f"table {tl.number}: task {row.number} where task {expected} was expected (numbers must run 1, 2, 3 …)",
+                row.line.ref,
+            )
 
 
-def _check_complete(src: SourceText, tables: list[TaskTable], tables_layout: list[layout.TableLayout],
-                    sections: list[Section]) -> None:
+def _check_complete(
+    src: SourceText, tables: list[TaskTable], tables_layout: list[layout.TableLayout], sections: list[Section]
+) -> None:
     """Refuse a task list that was cut off: too few tables, an empty table, a task cut mid-sentence."""
     if not tables:
         raise LoadError(src.path, "the task list has no tables ('表 1 …')")
     mirrored = [s for s in sections if s.paragraphs]
     if len(mirrored) > 1 and len(tables) < len(mirrored):
-        raise LoadError(src.path, f"the task list looks truncated: {len(tables)} tables for the plan's "
-                                  f"{len(mirrored)} task sub-sections", tables_layout[-1].lines[-1].ref)
+        raise LoadError(
+            src.path,
+            f"the task list looks truncated: {len(tables)} tables for the plan's {len(mirrored)} task sub-sections",
+            tables_layout[-1].lines[-1].ref,
+        )
     for table, tl in zip(tables, tables_layout, strict=True):
         if not table.tasks:
-            raise LoadError(src.path, f"table {table.number} has no tasks (the task list looks truncated)",
-                            tl.lines[-1].ref)
+            raise LoadError(
+                src.path, f"table {table.number} has no tasks (the task list looks truncated)", tl.lines[-1].ref
+            )
     last, last_line = tables[-1].tasks[-1], tables_layout[-1].rows[-1].line
     if not last.text.text.endswith(("。", "；", "！", "？", "）", "”")):
-        raise LoadError(src.path, f"the task list looks truncated: task {last.table}-{last.number} ends "
-                                  f"mid-sentence (“…{last.text.text[-12:]}”)", last_line.ref)
+        raise LoadError(
+            src.path,
+            f"the task list looks truncated: task {last.table}-{last.number} ends "
+            f"mid-sentence (“…{last.text.text[-12:]}”)",
+            last_line.ref,
+        )
 
 
 def _report_placement(task: Task, placement: align.Placement, subject: str, findings: list[Finding]) -> None:
@@ -413,15 +493,19 @@ def _report_placement(task: Task, placement: align.Placement, subject: str, find
         findings.append(Finding("wording", subject, "not found in the narrative", [task.text.text]))
         return
     if task.narrative.text != task.text.text:
-        findings.append(Finding("wording", subject,
-                                f"differs from narrative paragraph {task.narrative_paragraph}",
-                                align.word_diff(task.narrative.text, task.text.text)))
+        findings.append(
+            Finding(
+                "wording",
+                subject,
+                f"differs from narrative paragraph {task.narrative_paragraph}",
+                align.word_diff(task.narrative.text, task.text.text),
+            )
+        )
     for sentence in placement.unmatched:
         findings.append(Finding("wording", subject, "a sentence not found in the narrative", [sentence]))
 
 
-def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTable],
-                    findings: list[Finding]) -> None:
+def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTable], findings: list[Finding]) -> None:
     """Group labels the task list prints in another form (e.g. a repeated header on a new page)."""
     for tl, table in zip(tables_layout, tables, strict=True):
         names = {g.label.text for g in table.groups}
@@ -436,8 +520,13 @@ def _label_variants(tables_layout: list[layout.TableLayout], tables: list[TaskTa
             seen.add(text)
             closest = align.best_label(text, dict(enumerate(sorted(names))))
             if closest is not None:
-                findings.append(Finding("layout", f"table {tl.number}", (
-                    f"{_where(row.line)} prints group label “{text}” for “{sorted(names)[closest]}”")))
+                findings.append(
+                    Finding(
+                        "layout",
+                        f"table {tl.number}",
+                        (f"{_where(row.line)} prints group label “{text}” for “{sorted(names)[closest]}”"),
+                    )
+                )
 
 
 def derive_task_facts(task: Task, vocabulary: Vocabulary) -> None:
@@ -448,9 +537,7 @@ def derive_task_facts(task: Task, vocabulary: Vocabulary) -> None:
         task.derived_sector, task.derived_terms = derived.sector, derived.terms
     for number, piece in enumerate(split_measures(task.text.text, vocabulary.rules), start=1):
         stri = vocabulary.stri.derive(piece.text, piece.measure_type)
-        task.measures.append(
-            Measure(number, task.text[piece.start: piece.end], piece.measure_type, piece.verb, stri)
-        )
+        task.measures.append(Measure(number, task.text[piece.start : piece.end], piece.measure_type, piece.verb, stri))
     # Agencies the task names, in its own wording or in the narrative's (the authority where they
     # differ: Wuhan's task 4-5 misprints 人民银行 as 人民币).
     texts = [task.text.text] + ([task.narrative.text] if task.narrative is not None else [])

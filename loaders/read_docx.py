@@ -45,8 +45,16 @@ def read_docx(path: Path, data: bytes) -> Document:
             _table(child, where, tables, out)
     if not out.lines:
         raise LoadError(path, "the Word file has no text")
-    source = SourceText(path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=None, text=out.text(),
-                        byte_size=len(data), kind="docx", media_type=MEDIA_TYPE, locators=out.locators)
+    source = SourceText(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=None,
+        text=out.text(),
+        byte_size=len(data),
+        kind="docx",
+        media_type=MEDIA_TYPE,
+        locators=out.locators,
+    )
     return Document(source, out.lines, [f"{tables} tables; merged cells written once"])
 
 

@@ -28,12 +28,70 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACE = re.compile(r"[ \t\r\n\f]+")  # HTML's white space; no-break and ideographic spaces stay
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
-SKIP = {"script", "style", "noscript", "template", "head", "title", "select", "option", "button", "input",
-        "textarea", "iframe", "object", "embed", "svg", "nav", "aside", "map", "canvas"}
-BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "blockquote", "pre", "section",
-         "article", "main", "header", "footer", "center", "ul", "ol", "dl", "address", "figure", "figcaption",
-         "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "hr", "body", "html", "form",
-         "fieldset", "details", "summary", "menu"}
+SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "head",
+    "title",
+    "select",
+    "option",
+    "button",
+    "input",
+    "textarea",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "nav",
+    "aside",
+    "map",
+    "canvas",
+}
+BLOCK = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "center",
+    "ul",
+    "ol",
+    "dl",
+    "address",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "hr",
+    "body",
+    "html",
+    "form",
+    "fieldset",
+    "details",
+    "summary",
+    "menu",
+}
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -53,9 +111,16 @@ def read_html(path: Path, data: bytes) -> Document:
     out = renderer.out
     if not out.lines:
         raise LoadError(path, "the web page has no visible text")
-    source = SourceText(path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding,
-                        text=out.text(), byte_size=len(data), kind="html", media_type="text/html",
-                        locators=out.locators)
+    source = SourceText(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+        text=out.text(),
+        byte_size=len(data),
+        kind="html",
+        media_type="text/html",
+        locators=out.locators,
+    )
     notes = [f"{renderer.tables} data tables; scripts, styles, navigation and hidden elements skipped"]
     return Document(source, out.lines, notes)
 

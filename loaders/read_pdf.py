@@ -24,8 +24,10 @@ from pilotkg.loaders.source import SourceText
 
 PAGE_NUMBER = re.compile(r"^[—－\-–~\s]*(?:第\s*)?\d{1,4}\s*(?:页)?[—－\-–~\s]*$")
 _WIDE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’…—]")
-HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d{1,3}\s*[.．、]"
-                           r"|表\s*\d)")
+HEADING_START = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d{1,3}\s*[.．、]"
+    r"|表\s*\d)"
+)
 
 # pdfminer logs every odd object of a damaged file; the error the reader raises says it once.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -45,16 +47,27 @@ class _Item:
 def read_pdf(path: Path, data: bytes) -> Document:
     items = _items(path, data)
     if not any(item.text.strip() or item.cells for item in items):
-        raise LoadError(path, "the PDF has no text layer (a scanned document?): run OCR on it first, "
-                              "or give the plan as text")
+        raise LoadError(
+            path, "the PDF has no text layer (a scanned document?): run OCR on it first, or give the plan as text"
+        )
     out = TextBuilder("page")
     _render(items, out)
     pages = max((item.page for item in items), default=0)
     rows = sum(1 for item in items if item.cells is not None)
-    notes = [f"{pages} pages, {rows} ruled table rows; page numbers at the foot of pages dropped, "
-             "lines wrapped inside paragraphs joined (also across pages)"]
-    source = SourceText(path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=None, text=out.text(),
-                        byte_size=len(data), kind="pdf", media_type="application/pdf", locators=out.locators)
+    notes = [
+        f"{pages} pages, {rows} ruled table rows; page numbers at the foot of pages dropped, "
+        "lines wrapped inside paragraphs joined (also across pages)"
+    ]
+    source = SourceText(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=None,
+        text=out.text(),
+        byte_size=len(data),
+        kind="pdf",
+        media_type="application/pdf",
+        locators=out.locators,
+    )
     return Document(source, out.lines, notes)
 
 
@@ -114,16 +127,37 @@ class _PageReader:
             obj = stack.pop()
             if isinstance(obj, LTChar):
                 top, bottom = height - (obj.y1 - y0), height - (obj.y0 - y0)
-                chars.append({"text": obj.get_text(), "x0": obj.x0 - x0, "x1": obj.x1 - x0, "top": top,
-                              "bottom": bottom, "doctop": top, "width": obj.width, "height": obj.height,
-                              "upright": obj.upright, "size": obj.size, "object_type": "char"})
+                chars.append(
+                    {
+                        "text": obj.get_text(),
+                        "x0": obj.x0 - x0,
+                        "x1": obj.x1 - x0,
+                        "top": top,
+                        "bottom": bottom,
+                        "doctop": top,
+                        "width": obj.width,
+                        "height": obj.height,
+                        "upright": obj.upright,
+                        "size": obj.size,
+                        "object_type": "char",
+                    }
+                )
             elif isinstance(obj, LTCurve):
                 kind = type(obj).__name__.removeprefix("LT").lower()  # rect, line or curve
                 top, bottom = height - (obj.y1 - y0), height - (obj.y0 - y0)
-                shape = {"object_type": kind, "x0": obj.x0 - x0, "x1": obj.x1 - x0, "top": top, "bottom": bottom,
-                         "doctop": top,
-                         "y0": obj.y0 - y0, "y1": obj.y1 - y0, "width": obj.width, "height": obj.height,
-                         "pts": [(px - x0, height - (py - y0)) for px, py in obj.pts]}
+                shape = {
+                    "object_type": kind,
+                    "x0": obj.x0 - x0,
+                    "x1": obj.x1 - x0,
+                    "top": top,
+                    "bottom": bottom,
+                    "doctop": top,
+                    "y0": obj.y0 - y0,
+                    "y1": obj.y1 - y0,
+                    "width": obj.width,
+                    "height": obj.height,
+                    "pts": [(px - x0, height - (py - y0)) for px, py in obj.pts],
+                }
                 edges.extend(obj_to_edges(shape))
             elif isinstance(obj, LTContainer):
                 stack.extend(obj)
@@ -201,8 +235,13 @@ def _render(items: list[_Item], out: TextBuilder) -> None:
             last = None
             continue
         in_table = False
-        joins = (last is not None and pending and last.x1 >= right - 1.5 * last.size
-                 and item.x0 <= left + 0.8 * item.size and not HEADING_START.match(item.text))
+        joins = (
+            last is not None
+            and pending
+            and last.x1 >= right - 1.5 * last.size
+            and item.x0 <= left + 0.8 * item.size
+            and not HEADING_START.match(item.text)
+        )
         if not joins:
             flush()
             pending_where = f"page {item.page}"

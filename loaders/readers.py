@@ -20,8 +20,9 @@ from pilotkg.loaders.source import read_bytes, read_source
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 SUFFIXES = {".txt", ".text", ".pdf", ".docx", *HTML_SUFFIXES}  # what a build takes from a folder
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)\b",
-                         re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)\b", re.IGNORECASE | re.DOTALL
+)
 _HTML_TAGS = re.compile(rb"<(?:p|div|table|br|span)\b[^>]*>", re.IGNORECASE)
 
 # Leading bytes of kinds that hold no readable plan text, and what to say about them.
@@ -40,7 +41,7 @@ REFUSED = [
 
 
 def kind_of(path: Path, data: bytes) -> str:
-    """"pdf", "docx", "html" or "text"; LoadError for a kind no reader takes."""
+    """ "pdf", "docx", "html" or "text"; LoadError for a kind no reader takes."""
     head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"

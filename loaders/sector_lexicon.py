@@ -15,8 +15,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-METHOD = ("the sector of the lexicon vocab/sector-lexicon.csv whose terms the task's text names most "
-          "often (ties: the one named first); derived only for tasks whose table prints no sector")
+METHOD = (
+    "the sector of the lexicon vocab/sector-lexicon.csv whose terms the task's text names most "
+    "often (ties: the one named first); derived only for tasks whose table prints no sector"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ def decode(path: Path, data: bytes, declared: str | None = None) -> tuple[str, s
     for bom, name in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(name), "UTF-16"
+                return data[len(bom) :].decode(name), "UTF-16"
             except UnicodeDecodeError:
                 raise LoadError(path, "not valid UTF-16 text after its byte-order mark") from None
     candidates = ["utf-8", "gb18030"]

@@ -52,8 +52,7 @@ class _Writer:
             return  # a source that gives no value (e.g. a CSV plan without notice text) gets no triple
         self.triples[(s, p, o)] = None
 
-    def span(self, subject: URIRef, fragment: Fragment, prop: URIRef = PILOT.sourceSpan,
-             name: str = "span") -> None:
+    def span(self, subject: URIRef, fragment: Fragment, prop: URIRef = PILOT.sourceSpan, name: str = "span") -> None:
         """Provenance: where in its source file this thing was read, as W3C Web Annotation selectors
         that each pick the same characters: always a text quote (exact, prefix, suffix); for a text
         file the code-point positions; for a PDF the page (RFC 8118); for a web page or Word file
@@ -74,8 +73,8 @@ class _Writer:
         self.add(span, OA.hasSelector, quote)
         self.add(quote, RDF.type, OA.TextQuoteSelector)
         self.add(quote, OA.exact, Literal(src.text[start:end]))
-        self.add(quote, OA.prefix, Literal(src.text[max(0, start - QUOTE_CONTEXT): start]))
-        self.add(quote, OA.suffix, Literal(src.text[end: end + QUOTE_CONTEXT]))
+        self.add(quote, OA.prefix, Literal(src.text[max(0, start - QUOTE_CONTEXT) : start]))
+        self.add(quote, OA.suffix, Literal(src.text[end : end + QUOTE_CONTEXT]))
         if src.locators is None:
             position = URIRef(f"{span}/position")
             self.add(span, OA.hasSelector, position)
@@ -133,8 +132,13 @@ class _Writer:
         name = plan.title.text.removesuffix("总体方案")
         self.add(pilot, SKOS.prefLabel, zh(name))
         year = f" ({plan.year})" if plan.year else ""
-        self.add(pilot, SKOS.prefLabel, Literal(
-            f"{plan.city_en} pilot programme for expanding the opening-up of the service industry{year}", lang="en"))
+        self.add(
+            pilot,
+            SKOS.prefLabel,
+            Literal(
+                f"{plan.city_en} pilot programme for expanding the opening-up of the service industry{year}", lang="en"
+            ),
+        )
         self.add(pilot, PILOT.city, self.iri("place", plan.city_slug))
         if plan.province_slug:
             self.add(pilot, PILOT.province, self.iri("place", plan.province_slug))
@@ -145,8 +149,10 @@ class _Writer:
             self.add(pilot, PILOT.startDate, Literal(start))
         if plan.period_years and start is not None:
             self.add(pilot, PILOT.periodYears, integer(plan.period_years))
-            end = start.replace(year=start.year + plan.period_years, day=min(start.day, 28)
-                                if (start.month, start.day) == (2, 29) else start.day)
+            end = start.replace(
+                year=start.year + plan.period_years,
+                day=min(start.day, 28) if (start.month, start.day) == (2, 29) else start.day,
+            )
             self.add(pilot, PILOT.endDate, Literal(end))
         self.add(pilot, PILOT.plan, URIRef(f"{pilot}/plan"))
         if self.has_notice:
@@ -239,8 +245,7 @@ class _Writer:
             if group.category:
                 self.add(g, PILOT.category, self.iri("category", group.category))
             if group.narrative_paragraph:
-                self.add(g, PILOT.narrativeParagraph,
-                         URIRef(f"{self.pilot}/paragraph/{group.narrative_paragraph}"))
+                self.add(g, PILOT.narrativeParagraph, URIRef(f"{self.pilot}/paragraph/{group.narrative_paragraph}"))
         for task in table.tasks:
             self._task(task, node)
 
@@ -281,8 +286,11 @@ class _Writer:
             m = URIRef(f"{t}/measure/{measure.number}")
             self.add(t, PILOT.hasMeasure, m)
             self.add(m, RDF.type, PILOT.Measure)
-            self.label(m, f"Table {task.table} · Task {task.number} · Measure {measure.number}",
-                       f"表{task.table} · 任务{task.number} · 措施{measure.number}")
+            self.label(
+                m,
+                f"Table {task.table} · Task {task.number} · Measure {measure.number}",
+                f"表{task.table} · 任务{task.number} · 措施{measure.number}",
+            )
             self.add(m, PILOT.ofTask, t)
             self.add(m, PILOT.measureNumber, integer(measure.number))
             self.add(m, PILOT.text, zh(measure.text.text))

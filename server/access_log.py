@@ -19,8 +19,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\u2028\u2029]")
 
 
 def escape(text: str) -> str:
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                       text)
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def install(app: Flask) -> None:
@@ -40,6 +41,13 @@ def install(app: Flask) -> None:
         started = g.get("pilotkg_access_started")
         took = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         target = request.path + (("?" + request.query_string.decode("latin-1")) if request.query_string else "")
-        log.info('%s "%s %s %s" %d %.1fms', escape(request.remote_addr or "-"), escape(request.method),
-                 escape(target), escape(request.environ.get("SERVER_PROTOCOL", "")), response.status_code, took)
+        log.info(
+            '%s "%s %s %s" %d %.1fms',
+            escape(request.remote_addr or "-"),
+            escape(request.method),
+            escape(target),
+            escape(request.environ.get("SERVER_PROTOCOL", "")),
+            response.status_code,
+            took,
+        )
         return response

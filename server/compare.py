@@ -75,8 +75,9 @@ def comparison() -> dict:
         types = _cells(rt, "refMeasureType", "type", "measureCount")
         sectors += _rest(sizes, "tasks", sectors, "sector")  # tasks without a sector (tables 2-5)
         # the tasks that print no sector, by the sector derived from their wording; (none): not even that
-        unprinted = [{"p": r["p"], "n": {"value": str(int(r["tasks"]["value"]) - int(r["sectorTasks"]["value"]))}}
-                     for r in sizes]
+        unprinted = [
+            {"p": r["p"], "n": {"value": str(int(r["tasks"]["value"]) - int(r["sectorTasks"]["value"]))}} for r in sizes
+        ]
         derived += _rest(unprinted, "n", derived, "sector")
         types += _rest(sizes, "measures", types, "type")
         iris = [r["p"]["value"] for r in pilots] + [r["city"]["value"] for r in pilots if "city" in r]
@@ -395,24 +396,42 @@ def compare_page() -> Response:
         data = comparison()
         problem = None
     except QueryError as exc:
-        data = {"pilots": [], "sectors": [], "sector_counts": {}, "derived_sectors": [], "derived_counts": {},
-                "types": [], "type_counts": {}}
+        data = {
+            "pilots": [],
+            "sectors": [],
+            "sector_counts": {},
+            "derived_sectors": [],
+            "derived_counts": {},
+            "types": [],
+            "type_counts": {},
+        }
         problem = str(exc)
     pilots = data["pilots"]
     sectors = heat_map(
         "heat-sectors", "Tasks per sector and pilot", "tasks", pilots, data["sectors"], data["sector_counts"], share
     )
     derived = heat_map(
-        "heat-derived-sectors", "Tasks per derived sector and pilot (tasks whose table prints no sector)", "tasks",
-        pilots, data["derived_sectors"], data["derived_counts"], share,
+        "heat-derived-sectors",
+        "Tasks per derived sector and pilot (tasks whose table prints no sector)",
+        "tasks",
+        pilots,
+        data["derived_sectors"],
+        data["derived_counts"],
+        share,
     )
     types = stacked("chart-types", "Measure types per pilot", pilots, data["types"], data["type_counts"])
     type_map = heat_map(
         "heat-types", "Measures per type and pilot", "measures", pilots, data["types"], data["type_counts"], share
     )
     return render_template(
-        "compare.html", pilots=pilots, sectors=sectors, derived=derived, types=types, type_map=type_map,
-        share=share, problem=problem,
+        "compare.html",
+        pilots=pilots,
+        sectors=sectors,
+        derived=derived,
+        types=types,
+        type_map=type_map,
+        share=share,
+        problem=problem,
     )
 
 
@@ -507,15 +526,25 @@ def pair_alignment(a: str, b: str) -> dict | None:
             left = right = None
             if row.a is not None and row.b is not None and row.status == "reworded":
                 left, right = wording_diff(row.a.text, row.b.text)
-            rows.append({
-                "status": row.status,
-                "a": _task_cell(row.a, left), "b": _task_cell(row.b, right),
-                "score": f"{row.score:.3f}" if row.score is not None else "",
-                "differences": list(row.differences),
-            })
+            rows.append(
+                {
+                    "status": row.status,
+                    "a": _task_cell(row.a, left),
+                    "b": _task_cell(row.b, right),
+                    "score": f"{row.score:.3f}" if row.score is not None else "",
+                    "differences": list(row.differences),
+                }
+            )
         counts = {s: alignment.count(s) for s in ("same", "reworded", "only-a", "only-b")}
-        return {"a": a, "b": b, "a_label": labels(f"{prefix}pilot/{a}"),
-                "b_label": labels(f"{prefix}pilot/{b}"), "rows": rows, "counts": counts, "method": METHOD}
+        return {
+            "a": a,
+            "b": b,
+            "a_label": labels(f"{prefix}pilot/{a}"),
+            "b_label": labels(f"{prefix}pilot/{b}"),
+            "rows": rows,
+            "counts": counts,
+            "method": METHOD,
+        }
 
     return rt.memo(f"alignment {a} {b}", memo)
 
@@ -524,8 +553,12 @@ def _task_cell(item, segments) -> dict | None:
     if item is None:
         return None
     iri = str(item.iri)
-    return {"iri": iri, "number": iri.rsplit("/", 1)[1], "text": item.text,
-            "segments": segments or [(False, item.text)]}
+    return {
+        "iri": iri,
+        "number": iri.rsplit("/", 1)[1],
+        "text": item.text,
+        "segments": segments or [(False, item.text)],
+    }
 
 
 @bp.route("/compare/pair")
@@ -567,12 +600,31 @@ def _alignment_csv(data: dict) -> Response:
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["status", f"task_{data['a']}", f"text_{data['a']}", f"task_{data['b']}", f"text_{data['b']}",
-                     "score", "differences"])
+    writer.writerow(
+        [
+            "status",
+            f"task_{data['a']}",
+            f"text_{data['a']}",
+            f"task_{data['b']}",
+            f"text_{data['b']}",
+            "score",
+            "differences",
+        ]
+    )
     for row in data["rows"]:
         a, b = row["a"] or {}, row["b"] or {}
-        writer.writerow([row["status"], a.get("iri", ""), a.get("text", ""), b.get("iri", ""), b.get("text", ""),
-                         row["score"], " | ".join(row["differences"])])
+        writer.writerow(
+            [
+                row["status"],
+                a.get("iri", ""),
+                a.get("text", ""),
+                b.get("iri", ""),
+                b.get("text", ""),
+                row["score"],
+                " | ".join(row["differences"]),
+            ]
+        )
     name = f"alignment-{data['a']}-{data['b']}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

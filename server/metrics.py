@@ -50,10 +50,10 @@ class _PoolCollector:
 def install(app: Flask) -> None:
     """Count every request of ``app`` and serve the figures at /metrics."""
     registry = CollectorRegistry()
-    requests = Counter("pilotkg_requests", "HTTP requests answered.", ["route", "method", "status"],
-                       registry=registry)
-    latency = Histogram("pilotkg_request_seconds", "Time to answer a request.", ["route"],
-                        buckets=LATENCY_BUCKETS, registry=registry)
+    requests = Counter("pilotkg_requests", "HTTP requests answered.", ["route", "method", "status"], registry=registry)
+    latency = Histogram(
+        "pilotkg_request_seconds", "Time to answer a request.", ["route"], buckets=LATENCY_BUCKETS, registry=registry
+    )
     registry.register(_PoolCollector(app))
     app.extensions["pilotkg.metrics"] = registry
 

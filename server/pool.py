@@ -161,13 +161,21 @@ class QueryPool:
         with self._admission:
             if client is not None and self._slow_by_client.get(client, 0) >= settings.client_slow_limit:
                 self.rejections += 1
-                return _busy(429, "This client already has its share of long-running queries "
-                             f"({settings.client_slow_limit}, PILOTKG_CLIENT_SLOW_LIMIT) running or waiting; "
-                             "retry when one has finished.", deadline)
+                return _busy(
+                    429,
+                    "This client already has its share of long-running queries "
+                    f"({settings.client_slow_limit}, PILOTKG_CLIENT_SLOW_LIMIT) running or waiting; "
+                    "retry when one has finished.",
+                    deadline,
+                )
             if self._slow_running >= self.slow.workers + settings.slow_queue:
                 self.rejections += 1
-                return _busy(503, "The endpoint is busy with long-running queries (PILOTKG_SLOW_WORKERS, "
-                             "PILOTKG_SLOW_QUEUE); retry later, or make the query more selective.", deadline)
+                return _busy(
+                    503,
+                    "The endpoint is busy with long-running queries (PILOTKG_SLOW_WORKERS, "
+                    "PILOTKG_SLOW_QUEUE); retry later, or make the query more selective.",
+                    deadline,
+                )
             self._slow_running += 1
             if client is not None:
                 self._slow_by_client[client] = self._slow_by_client.get(client, 0) + 1
@@ -184,8 +192,9 @@ class QueryPool:
                     else:
                         self._slow_by_client[client] -= 1
 
-    def _in(self, lane: _Lane, job: engine.Job, budget: float, final: bool,
-            deadline: float | None = None) -> engine.Answer | None:
+    def _in(
+        self, lane: _Lane, job: engine.Job, budget: float, final: bool, deadline: float | None = None
+    ) -> engine.Answer | None:
         """The answer from ``lane`` within ``budget`` seconds; None when the budget ran out and
         this is not the last lane (the query then goes on to the slow lane)."""
         for attempt in (1, 2):
@@ -216,8 +225,9 @@ class QueryPool:
                 lane.broken(pool)
                 if attempt == 2:
                     log.exception("query failed twice in a fresh %s pool", lane.name)
-                    return engine.Answer(503, message="The query workers are restarting; retry in a moment.",
-                                         retry_after=1)
+                    return engine.Answer(
+                        503, message="The query workers are restarting; retry in a moment.", retry_after=1
+                    )
                 log.warning("query pool (%s lane) broke (%s); starting a new one", lane.name, type(exc).__name__)
         return engine.Answer(503, message="The query workers are restarting; retry in a moment.", retry_after=1)
 
@@ -312,8 +322,10 @@ def _crash_message(exitcode: int | None, settings: Settings) -> str:
         except ValueError:
             name = f"signal {-exitcode}"
         if -exitcode == signal.SIGABRT and settings.effective_worker_memory_mb() > 0:
-            return (f"The query worker stopped ({name}): the query needed more memory than a worker may "
-                    f"use ({settings.effective_worker_memory_mb()} MB, PILOTKG_WORKER_MEMORY_MB).")
+            return (
+                f"The query worker stopped ({name}): the query needed more memory than a worker may "
+                f"use ({settings.effective_worker_memory_mb()} MB, PILOTKG_WORKER_MEMORY_MB)."
+            )
         if -exitcode == signal.SIGKILL:
             return "The query worker was killed (SIGKILL) before it answered; the query was not run to the end."
         return f"The query worker crashed ({name}) on this query; it was not answered. Please report it."

@@ -202,8 +202,10 @@ def check_nesting(text: str) -> None:
     Counted in the code only (:func:`code_text`), so brackets in strings and IRIs do not count;
     most queries have fewer brackets in all than the limit and are not scanned at all.
     """
-    if text.count("(") + text.count("{") + text.count("[") <= MAX_NESTING and sum(
-            text.count(c) for c in "!-+^") <= MAX_UNARY:
+    if (
+        text.count("(") + text.count("{") + text.count("[") <= MAX_NESTING
+        and sum(text.count(c) for c in "!-+^") <= MAX_UNARY
+    ):
         return
     code = code_text(unescape(text.replace("\r", "\n")))
     if code is None:

@@ -88,9 +88,15 @@ def outline(plan: Plan) -> tuple[list[tuple[str, str]], list[Table]]:
             prev = table.tasks[k - 1] if k else None
             new_group = prev is None or prev.group != task.group
             new_sector = new_group or prev.sector != task.sector
-            rows.append(Row(groups[task.group] if new_group else None, 0,
-                            labels.get(task.sector, "") if (has_sector and new_sector) else None, 0,
-                            f"{task.number}. {task.text.text}"))
+            rows.append(
+                Row(
+                    groups[task.group] if new_group else None,
+                    0,
+                    labels.get(task.sector, "") if (has_sector and new_sector) else None,
+                    0,
+                    f"{task.number}. {task.text.text}",
+                )
+            )
         for attr in ("group", "sector"):
             start = None
             for k, row in enumerate(rows):
@@ -106,14 +112,17 @@ def write_html(plan: Plan, path: Path, encoding: str = "utf-8") -> Path:
     from html import escape
 
     blocks, tables = outline(plan)
-    out = [f'<!DOCTYPE html><html><head><meta charset="{encoding}"><title>{escape(blocks[0][1])}</title>',
-           "<script>var x = '<p>not text</p>';</script><style>p{margin:0}</style></head><body>",
-           '<div class="header"><a href="/">首页</a> <nav><a href="#">政务公开</a> &gt; <a href="#">通知公告</a></nav>',
-           "<ul class='menu'><li>机构</li><li>新闻</li></ul></div>",
-           '<div class="crumb">当前位置：首页 &gt; 政务公开</div><div class="article">']
+    out = [
+        f'<!DOCTYPE html><html><head><meta charset="{encoding}"><title>{escape(blocks[0][1])}</title>',
+        "<script>var x = '<p>not text</p>';</script><style>p{margin:0}</style></head><body>",
+        '<div class="header"><a href="/">首页</a> <nav><a href="#">政务公开</a> &gt; <a href="#">通知公告</a></nav>',
+        "<ul class='menu'><li>机构</li><li>新闻</li></ul></div>",
+        '<div class="crumb">当前位置：首页 &gt; 政务公开</div><div class="article">',
+    ]
     out.append(f"<h1>{escape(blocks[0][1])}</h1>")
-    out.append('<div class="meta">发布时间：2023-01-05 10:00 来源：本网 '
-               '【<a href="#">大</a> <a href="#">中</a>】</div>')
+    out.append(
+        '<div class="meta">发布时间：2023-01-05 10:00 来源：本网 【<a href="#">大</a> <a href="#">中</a>】</div>'
+    )
     out.append('<div class="content">')
     for kind, text in blocks[1:]:
         style = ' style="text-align:right"' if kind == "sign" else ""
@@ -133,8 +142,10 @@ def write_html(plan: Plan, path: Path, encoding: str = "utf-8") -> Path:
             cells.append(f"<td><p>{escape(row.text)}</p></td>")
             out.append(f"<tr>{''.join(cells)}</tr>")
         out.append("</tbody></table>")
-    out.append('</div></div><div class="footer"><a href="#">打印本页</a> <a href="#">关闭窗口</a>'
-               "<p>主办单位：某网站 网站标识码 000000</p></div></body></html>")
+    out.append(
+        '</div></div><div class="footer"><a href="#">打印本页</a> <a href="#">关闭窗口</a>'
+        "<p>主办单位：某网站 网站标识码 000000</p></div></body></html>"
+    )
     path.write_bytes("\n".join(out).encode(encoding))
     return path
 
@@ -188,14 +199,13 @@ def _paged(table: Table, page_rows: int, split: bool) -> list[list[tuple[str | N
         flat.insert(page_rows, (g, s, text[cut:]))
     pages = []
     for start in range(0, len(flat), page_rows):
-        chunk = flat[start: start + page_rows]
+        chunk = flat[start : start + page_rows]
         rows = []
         for k, (g, s, text) in enumerate(chunk):
             new_group = k == 0 or chunk[k - 1][0] != g
             new_sector = new_group or chunk[k - 1][1] != s
             g_span = next((n for n in range(k + 1, len(chunk)) if chunk[n][0] != g), len(chunk)) - k
-            s_span = next((n for n in range(k + 1, len(chunk)) if chunk[n][0] != g or chunk[n][1] != s),
-                          len(chunk)) - k
+            s_span = next((n for n in range(k + 1, len(chunk)) if chunk[n][0] != g or chunk[n][1] != s), len(chunk)) - k
             rows.append((g if new_group else None, g_span, s if new_sector else None, s_span, text))
         pages.append(rows)
     return pages
@@ -214,8 +224,7 @@ def write_pdf(plan: Plan, path: Path, page_rows: int | None = None, split: bool 
     from reportlab.platypus import Table as Grid
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK",
-                          firstLineIndent=24)
+    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK", firstLineIndent=24)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=26, alignment=1, firstLineIndent=0)
     right = ParagraphStyle("right", parent=body, alignment=2, firstLineIndent=0)
     cell = ParagraphStyle("cell", parent=body, fontSize=10, leading=14, firstLineIndent=0)
@@ -231,8 +240,11 @@ def write_pdf(plan: Plan, path: Path, page_rows: int | None = None, split: bool 
         story.append(Spacer(1, 12))
         story.append(Paragraph(table.title, ParagraphStyle("th", parent=body, firstLineIndent=0)))
         columns = 3 if table.has_sector else 2
-        pages = (_paged(table, page_rows, split and table is tables[0]) if page_rows else
-                 [[(r.group, r.group_span, r.sector, r.sector_span, r.text) for r in table.rows]])
+        pages = (
+            _paged(table, page_rows, split and table is tables[0])
+            if page_rows
+            else [[(r.group, r.group_span, r.sector, r.sector_span, r.text) for r in table.rows]]
+        )
         for n, rows in enumerate(pages):
             if n:
                 story.append(PageBreak())
@@ -250,16 +262,24 @@ def write_pdf(plan: Plan, path: Path, page_rows: int | None = None, split: bool 
                     spans.append(("SPAN", (1, k), (1, k + sector_span - 1)))
             widths = [width * 0.14, width * 0.14, width * 0.72] if columns == 3 else [width * 0.2, width * 0.8]
             grid = Grid(data, colWidths=widths, repeatRows=1)
-            grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                      ("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
-                                      ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
+            grid.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                        ("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        *spans,
+                    ]
+                )
+            )
             story.append(grid)
 
     def page_number(canvas, doc) -> None:
         canvas.setFont("STSong-Light", 12)
         canvas.drawCentredString(A4[0] / 2, 40, f"— {doc.page} —")
 
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=72, rightMargin=72, topMargin=72, bottomMargin=72,
-                            invariant=1)
+    doc = SimpleDocTemplate(
+        str(path), pagesize=A4, leftMargin=72, rightMargin=72, topMargin=72, bottomMargin=72, invariant=1
+    )
     doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return path

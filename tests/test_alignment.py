@@ -27,10 +27,17 @@ def _items(prefix: str, plan: list[tuple[str, str]]) -> list:
 
 def test_every_task_paired_or_alone():
     alignment = align("a-2030", _items(A, PLAN_A), "b-2031", _items(B, PLAN_B))
-    rows = [(r.status, r.a and str(r.a.iri).rsplit("/", 1)[1], r.b and str(r.b.iri).rsplit("/", 1)[1])
-            for r in alignment.rows]
-    assert rows == [("same", "1-1", "1-1"), ("reworded", "1-2", "1-2"), ("only-a", "1-3", None),
-                    ("only-b", None, "1-3"), ("same", "2-1", "2-1")]
+    rows = [
+        (r.status, r.a and str(r.a.iri).rsplit("/", 1)[1], r.b and str(r.b.iri).rsplit("/", 1)[1])
+        for r in alignment.rows
+    ]
+    assert rows == [
+        ("same", "1-1", "1-1"),
+        ("reworded", "1-2", "1-2"),
+        ("only-a", "1-3", None),
+        ("only-b", None, "1-3"),
+        ("same", "2-1", "2-1"),
+    ]
     reworded = alignment.rows[1]
     assert 0.5 <= reworded.score < 1 and reworded.differences
     # What B dropped and added, as the discrepancy report writes it, with the pilots' names.

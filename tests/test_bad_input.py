@@ -79,7 +79,8 @@ def test_gb18030_is_detected_and_gives_the_same_plan(tmp_path, vocabulary, wuhan
     plan = load_plan_text(path, vocabulary)
     assert plan.source.encoding == "GB18030"
     assert [(t.table, t.number, t.group, t.sector, t.text.text) for t in plan.tasks()] == [
-        (t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()]
+        (t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()
+    ]
     # Offsets count characters, not bytes, so they do not move with the encoding.
     assert [t.span.start for t in plan.tasks()] == [t.span.start for t in wuhan_plan.tasks()]
 

@@ -19,12 +19,13 @@ from pilotkg.loaders.plan_text import load_plan_text
 
 def _tasks(plan) -> list[tuple]:
     """What a reader must get right for every task."""
-    return [(t.table, t.number, t.group, t.sector, t.text.text, t.narrative_paragraph, t.matches_narrative)
-            for t in plan.tasks()]
+    return [
+        (t.table, t.number, t.group, t.sector, t.text.text, t.narrative_paragraph, t.matches_narrative)
+        for t in plan.tasks()
+    ]
 
 
-def _write(tmp_path: Path, text: str, name: str = "variant.txt", encoding: str = "utf-8",
-           newline: str = "\n") -> Path:
+def _write(tmp_path: Path, text: str, name: str = "variant.txt", encoding: str = "utf-8", newline: str = "\n") -> Path:
     path = tmp_path / name
     path.write_bytes(text.replace("\n", newline).encode(encoding))
     return path
@@ -36,8 +37,10 @@ def _missing(plan) -> set[str]:
 
 # --- text copies ------------------------------------------------------------------------------
 
-WEB_HEADER = ("首页 > 政务公开 > 通知公告 > 商务部关于印发《武汉市服务业扩大开放综合试点总体方案》的通知\n\n"
-              "发布时间：2023-01-05 10:00  来源：商务部\n\n【打印】【关闭】\n\n")
+WEB_HEADER = (
+    "首页 > 政务公开 > 通知公告 > 商务部关于印发《武汉市服务业扩大开放综合试点总体方案》的通知\n\n"
+    "发布时间：2023-01-05 10:00  来源：商务部\n\n【打印】【关闭】\n\n"
+)
 
 
 def test_copied_from_a_web_page_with_site_lines_above_the_title(tmp_path, vocabulary, wuhan_text, wuhan_plan):
@@ -60,6 +63,7 @@ def test_ascii_parenthesis_headings_with_the_body_on_the_line(tmp_path, vocabula
     text = re.sub(r"^（([一二三四五六七八九十]+)）(.+?。)\n\n", r"(\1)\2", wuhan_text, flags=re.MULTILINE)
     assert "(一)指导思想。以习近平" in text
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
+
     def outline(p):
         return [(s.number, s.title.text, [b.text for b in s.body]) for s in p.sections]
 
@@ -67,11 +71,14 @@ def test_ascii_parenthesis_headings_with_the_body_on_the_line(tmp_path, vocabula
     assert _tasks(plan) == _tasks(wuhan_plan)
 
 
-@pytest.mark.parametrize(("printed", "number", "issued"), [
-    ("(商资发〔2021〕65号)", "商资发〔2021〕65号", "2022-12-29"),
-    ("国函[2020]123号", "国函[2020]123号", "2022-12-29"),
-    ("［商资函〔2025〕84号］", "商资函〔2025〕84号", "2022-12-29"),
-])
+@pytest.mark.parametrize(
+    ("printed", "number", "issued"),
+    [
+        ("(商资发〔2021〕65号)", "商资发〔2021〕65号", "2022-12-29"),
+        ("国函[2020]123号", "国函[2020]123号", "2022-12-29"),
+        ("［商资函〔2025〕84号］", "商资函〔2025〕84号", "2022-12-29"),
+    ],
+)
 def test_document_numbers_in_other_forms(tmp_path, vocabulary, wuhan_text, printed, number, issued):
     text = wuhan_text.replace("(商资发〔2022〕211号)", printed)
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
@@ -110,7 +117,7 @@ def test_signature_and_date_at_the_end(tmp_path, vocabulary, wuhan_text, wuhan_p
 
 
 def test_no_notice_at_all(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    text = wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面"):]
+    text = wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面") :]
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.notice.title is None and plan.notice.document_number is None and plan.notice.issued is None
     assert plan.slug == "wuhan" and plan.year is None
@@ -138,7 +145,7 @@ APPROVAL = """国务院关于武汉市服务业扩大开放综合试点总体方
 
 
 def test_a_state_council_approval_instead_of_a_notice(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    text = APPROVAL + wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面"):]
+    text = APPROVAL + wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面") :]
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.notice.kind == "approval"
     assert plan.notice.issuer == "state-council" and plan.approved_by == "state-council"
@@ -149,14 +156,15 @@ def test_a_state_council_approval_instead_of_a_notice(tmp_path, vocabulary, wuha
     assert _tasks(plan) == _tasks(wuhan_plan)
 
 
-def test_page_breaks_in_the_addressees_a_heading_a_task_number_and_a_cell(tmp_path, vocabulary, wuhan_text,
-                                                                           wuhan_plan):
+def test_page_breaks_in_the_addressees_a_heading_a_task_number_and_a_cell(tmp_path, vocabulary, wuhan_text, wuhan_plan):
     text = wuhan_text.replace("人力资源社会保障部、", "人力资源社\n\n— 1 —\n\n会保障部、", 1)
     text = text.replace("（四）优化服务业开放发展的体制机制。", "（四）优化服务业开放发展的体制\n\n— 7 —\n\n机制。")
     text = text.replace("\t\t3. 支持武汉市创建中国软件名园。", "\t\t3.\n\n— 9 —\n\n支持武汉市创建中国软件名园。")
-    text = text.replace("\t\t12. 推进“设计之都”建设，创新重大项目设计招标方式，",
-                        "\t\t12. 推进“设计之都”建设，创新重大项目\n\n— 10 —\n\n类别\t\t试点任务\n"
-                        "充分竞争服务业\t专业服务领域\t设计招标方式，")
+    text = text.replace(
+        "\t\t12. 推进“设计之都”建设，创新重大项目设计招标方式，",
+        "\t\t12. 推进“设计之都”建设，创新重大项目\n\n— 10 —\n\n类别\t\t试点任务\n"
+        "充分竞争服务业\t专业服务领域\t设计招标方式，",
+    )
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.notice.addressees == wuhan_plan.notice.addressees
     assert [s.title.text for s in plan.sections] == [s.title.text for s in wuhan_plan.sections]
@@ -183,13 +191,20 @@ def _four_table_plan(text: str) -> str:
     for n in (3, 4, 5):
         tasks = tasks.replace(f"表 {n} ", f"表 {n - 1} ")
     text = narrative + "武汉市服务业扩大开放综合试点任务清单" + tasks
-    return (text.replace("湖北省人民政府", "天津市人民政府").replace("武汉市人民政府", "天津市人民政府")
-            .replace("湖北省", "天津市").replace("（湖北）", "（天津）").replace("武汉", "天津")
-            .replace("〔2022〕211号", "〔2021〕65号").replace("2022年12月29日", "2021年4月9日"))
+    return (
+        text.replace("湖北省人民政府", "天津市人民政府")
+        .replace("武汉市人民政府", "天津市人民政府")
+        .replace("湖北省", "天津市")
+        .replace("（湖北）", "（天津）")
+        .replace("武汉", "天津")
+        .replace("〔2022〕211号", "〔2021〕65号")
+        .replace("2022年12月29日", "2021年4月9日")
+    )
 
 
-def test_the_2021_layout_four_tables_a_municipality_copied_from_a_web_page(tmp_path, vocabulary, wuhan_text,
-                                                                           wuhan_plan):
+def test_the_2021_layout_four_tables_a_municipality_copied_from_a_web_page(
+    tmp_path, vocabulary, wuhan_text, wuhan_plan
+):
     text = WEB_HEADER + _four_table_plan(wuhan_text).replace("(商资发〔2021〕65号)\n", "")
     text = re.sub(r"^（([一二三四五六七八九十]+)）(.+?。)\n\n", r"(\1)\2", text, flags=re.MULTILINE)
     plan = load_plan_text(_write(tmp_path, text, newline="\r\n"), vocabulary)
@@ -198,9 +213,18 @@ def test_the_2021_layout_four_tables_a_municipality_copied_from_a_web_page(tmp_p
     assert len(plan.paragraphs) == 13
     assert "tianjin-government" in plan.notice.addressees and plan.implemented_by == ["tianjin-government"]
     expected = [t for t in _tasks(wuhan_plan) if t[0] != 2]
-    shifted = [((t[0] - 1) if t[0] > 2 else t[0], t[1], t[2], t[3],
-                t[4].replace("武汉", "天津").replace("湖北", "天津"),
-                (t[5] - 3) if t[5] and t[5] >= 8 else t[5], t[6]) for t in expected]
+    shifted = [
+        (
+            (t[0] - 1) if t[0] > 2 else t[0],
+            t[1],
+            t[2],
+            t[3],
+            t[4].replace("武汉", "天津").replace("湖北", "天津"),
+            (t[5] - 3) if t[5] and t[5] >= 8 else t[5],
+            t[6],
+        )
+        for t in expected
+    ]
     assert _tasks(plan) == shifted
 
 
@@ -231,8 +255,9 @@ def test_the_plan_as_a_web_page_a_pdf_and_a_word_file(kind, rendered, vocabulary
     assert plan.notice.issued == wuhan_plan.notice.issued
     assert plan.notice.addressees == wuhan_plan.notice.addressees
     assert [p.text.text for p in plan.paragraphs] == [p.text.text for p in wuhan_plan.paragraphs]
-    assert [(g.label.text, g.category) for t in plan.tables for g in t.groups] == \
-        [(g.label.text, g.category) for t in wuhan_plan.tables for g in t.groups]
+    assert [(g.label.text, g.category) for t in plan.tables for g in t.groups] == [
+        (g.label.text, g.category) for t in wuhan_plan.tables for g in t.groups
+    ]
     assert plan.approved_by == "state-council" and plan.period_years == 3
 
 
@@ -251,8 +276,9 @@ def _selectors(graph, thing):
     return {str(graph.value(s, RDF.type)).removeprefix(oa): s for s in graph.objects(span, URIRef(oa + "hasSelector"))}
 
 
-@pytest.mark.parametrize(("kind", "locator"), [("pdf", "FragmentSelector"), ("html", "XPathSelector"),
-                                               ("docx", "XPathSelector")])
+@pytest.mark.parametrize(
+    ("kind", "locator"), [("pdf", "FragmentSelector"), ("html", "XPathSelector"), ("docx", "XPathSelector")]
+)
 def test_provenance_reaches_the_file(kind, locator, rendered, vocabulary):
     from rdflib import RDF, URIRef
 
@@ -312,10 +338,14 @@ def _encrypted_pdf(path: Path) -> Path:
 BAD = {
     "scanned.pdf": (_scanned_pdf, "no text layer"),
     "encrypted.pdf": (_encrypted_pdf, "encrypted"),
-    "damaged.pdf": (lambda p: (p.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog" + b"\x00garbage" * 50), p)[1],
-                    "damaged"),
-    "menu.html": (lambda p: (p.write_text("<html><body><p>首页</p><p>新闻中心</p></body></html>", "utf-8"), p)[1],
-                  "no plan title"),
+    "damaged.pdf": (
+        lambda p: (p.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog" + b"\x00garbage" * 50), p)[1],
+        "damaged",
+    ),
+    "menu.html": (
+        lambda p: (p.write_text("<html><body><p>首页</p><p>新闻中心</p></body></html>", "utf-8"), p)[1],
+        "no plan title",
+    ),
     "letter.docx": (None, "no plan title"),
     "old.doc": (lambda p: (p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600), p)[1], ".doc"),
     "scan.png": (lambda p: (p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100), p)[1], "image"),
@@ -392,8 +422,9 @@ def test_a_web_copy_with_each_table_cell_on_a_line_of_its_own(tmp_path, vocabula
     text = narrative + "武汉市服务业扩大开放综合试点任务清单" + "\n".join(lines)
     assert "\t" not in text.partition("任务清单")[2]
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
-    assert [(t.table, t.number, t.group, t.sector, t.text.text) for t in plan.tasks()] == \
-        [(t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()]
+    assert [(t.table, t.number, t.group, t.sector, t.text.text) for t in plan.tasks()] == [
+        (t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()
+    ]
 
 
 def test_addressees_sharing_a_suffix_and_one_the_gazetteer_lacks(tmp_path, vocabulary, wuhan_text, wuhan_plan):
@@ -401,15 +432,21 @@ def test_addressees_sharing_a_suffix_and_one_the_gazetteer_lacks(tmp_path, vocab
     end = wuhan_text.index("：", start)
     text = wuhan_text[:start] + "天津市、上海市、海南省、湖北省人民政府，外交部、星际事务部" + wuhan_text[end:]
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
-    assert plan.notice.addressees == ["tianjin-government", "shanghai-government", "hainan-government",
-                                      "hubei-government", "mfa"]
+    assert plan.notice.addressees == [
+        "tianjin-government",
+        "shanghai-government",
+        "hainan-government",
+        "hubei-government",
+        "mfa",
+    ]
     assert any("星际事务部" in m and "not linked" in m for m in _missing(plan))
     assert _tasks(plan) == _tasks(wuhan_plan)
 
 
 def test_page_breaks_in_the_task_lists_title_and_a_tables_title(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    text = wuhan_text.replace("\n武汉市服务业扩大开放综合试点任务清单\n",
-                              "\n武汉市服务业扩大开放综合试点任务\n\n— 8 —\n\n清单\n")
+    text = wuhan_text.replace(
+        "\n武汉市服务业扩大开放综合试点任务清单\n", "\n武汉市服务业扩大开放综合试点任务\n\n— 8 —\n\n清单\n"
+    )
     text = text.replace("表 4 优化服务业开放发展的体制机制\n", "表 4 优化服务业开放发展的体制\n\n— 12 —\n\n机制\n")
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.task_list_title.text == wuhan_plan.task_list_title.text
@@ -419,9 +456,10 @@ def test_page_breaks_in_the_task_lists_title_and_a_tables_title(tmp_path, vocabu
 
 
 def test_an_approval_titled_by_the_pilot_it_allows(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    approval = APPROVAL.replace("国务院关于武汉市服务业扩大开放综合试点总体方案的批复",
-                                "国务院关于同意在武汉市开展服务业扩大开放综合试点的批复")
-    text = approval + wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面"):]
+    approval = APPROVAL.replace(
+        "国务院关于武汉市服务业扩大开放综合试点总体方案的批复", "国务院关于同意在武汉市开展服务业扩大开放综合试点的批复"
+    )
+    text = approval + wuhan_text[wuhan_text.index("武汉市服务业扩大开放综合试点总体方案\n\n为全面") :]
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.notice.kind == "approval" and plan.approved_by == "state-council"
     assert _tasks(plan) == _tasks(wuhan_plan)
@@ -479,8 +517,17 @@ def test_every_part_has_a_label_in_chinese_and_english(wuhan_plan):
     from pilotkg.loaders.to_rdf import OA, PILOT, plan_graph
 
     graph = plan_graph(wuhan_plan, "https://w3id.org/pilotkg/")
-    kinds = [PILOT.Task, PILOT.Measure, PILOT.Paragraph, PILOT.TaskTable, PILOT.TaskGroup, PILOT.Section,
-             PILOT.Notice, PILOT.PlanDocument, OA.SpecificResource]
+    kinds = [
+        PILOT.Task,
+        PILOT.Measure,
+        PILOT.Paragraph,
+        PILOT.TaskTable,
+        PILOT.TaskGroup,
+        PILOT.Section,
+        PILOT.Notice,
+        PILOT.PlanDocument,
+        OA.SpecificResource,
+    ]
     for kind in kinds:
         things = list(graph.subjects(RDF.type, kind))
         assert things, kind
@@ -488,5 +535,7 @@ def test_every_part_has_a_label_in_chinese_and_english(wuhan_plan):
             labels = {label.language: str(label) for label in graph.objects(thing, RDFS.label)}
             assert set(labels) == {"zh", "en"}, thing
     task = URIRef("https://w3id.org/pilotkg/id/pilot/wuhan-2022/task/1-27")
-    assert {str(x) for x in graph.objects(task, RDFS.label)} == {"Wuhan 2022 · Table 1 · Task 27",
-                                                                   "武汉市2022年 · 表1 · 任务27"}
+    assert {str(x) for x in graph.objects(task, RDFS.label)} == {
+        "Wuhan 2022 · Table 1 · Task 27",
+        "武汉市2022年 · 表1 · 任务27",
+    }

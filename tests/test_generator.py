@@ -41,8 +41,13 @@ def test_each_plan_loads_with_what_was_written(written, vocabulary) -> None:
         assert all(t.matches_narrative for t in plan.tasks())
         labels = [g.label for _, groups in synthetic.tables for g in groups]
         assert [g.label.text for t in plan.tables for g in t.groups] == labels
-        sectors = [vocabulary.sectors.resolve(s) for _, groups in synthetic.tables for g in groups
-                   for s, tasks in g.sectors for _ in tasks]
+        sectors = [
+            vocabulary.sectors.resolve(s)
+            for _, groups in synthetic.tables
+            for g in groups
+            for s, tasks in g.sectors
+            for _ in tasks
+        ]
         assert [t.sector for t in plan.tables[0].tasks] == sectors
         assert len(plan.notice.addressees) == len(synthetic.addressees)
         assert plan.implemented_by == synthetic.implementers
@@ -56,8 +61,9 @@ def test_plans_vary_but_overlap(written) -> None:
     assert len({tuple(p.task_counts) for p in written}) > 1
     assert not (tasks[0] & tasks[1]) or len(tasks[0] & tasks[1]) < len(tasks[0]) / 2
     clauses = [{c for t in ts for c in t.replace("。", "，").split("，") if c} for ts in tasks]
-    assert (clauses[0] & clauses[1]) or (clauses[0] & clauses[2]) or (clauses[1] & clauses[2]), \
+    assert (clauses[0] & clauses[1]) or (clauses[0] & clauses[2]) or (clauses[1] & clauses[2]), (
         "plans should share some wording"
+    )
 
 
 def test_same_seed_same_bytes_and_layout_noise(gen, written, tmp_path: Path) -> None:

@@ -63,9 +63,17 @@ def test_table_counts_and_titles(wuhan_plan):
 def test_table1_groups_and_sectors(wuhan_plan):
     table = wuhan_plan.tables[0]
     assert [g.label.text for g in table.groups] == [
-        "充分竞争性服务业", "有限竞争性服务业", "自然垄断领域竞争性业务", "特定领域服务业"]
+        "充分竞争性服务业",
+        "有限竞争性服务业",
+        "自然垄断领域竞争性业务",
+        "特定领域服务业",
+    ]
     assert [g.category for g in table.groups] == [
-        "fully-competitive", "limited-competition", "natural-monopoly", "specific-fields"]
+        "fully-competitive",
+        "limited-competition",
+        "natural-monopoly",
+        "specific-fields",
+    ]
     sectors = []
     for task in table.tasks:
         if task.sector not in sectors:
@@ -76,8 +84,10 @@ def test_table1_groups_and_sectors(wuhan_plan):
 def test_every_task_matches_expected(wuhan_plan):
     """Table, number, group, sector and text of every task, against a hand-checked list."""
     with EXPECTED.open(encoding="utf-8") as f:
-        expected = [(int(r["table"]), int(r["number"]), int(r["group"]), r["sector"] or None, r["text"])
-                    for r in csv.DictReader(f)]
+        expected = [
+            (int(r["table"]), int(r["number"]), int(r["group"]), r["sector"] or None, r["text"])
+            for r in csv.DictReader(f)
+        ]
     actual = [(t.table, t.number, t.group, t.sector, t.text.text) for t in wuhan_plan.tasks()]
     assert actual == expected
 
@@ -116,7 +126,7 @@ def test_every_clean_text_is_a_subsequence_of_its_source(wuhan_plan, wuhan_text)
 
 def test_spans_cover_the_task_cells(wuhan_plan, wuhan_text):
     task = wuhan_plan.tables[0].tasks[26]
-    assert wuhan_text[task.span.start: task.span.end] == "27. 争取将武汉市纳入数字人民币试点。"
+    assert wuhan_text[task.span.start : task.span.end] == "27. 争取将武汉市纳入数字人民币试点。"
 
 
 def test_measures_cover_each_task(wuhan_plan):

@@ -36,8 +36,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     (sources / "hangzhou-2023.csv").write_text(CSV, encoding="utf-8")
     (sources / "hangzhou-2023.meta.toml").write_text(META, encoding="utf-8")
     text = (SOURCES_DIR / "wuhan-2022.txt").read_text(encoding="utf-8")
-    chengdu = (text.replace("武汉", "成都").replace("湖北省", "四川省").replace("（湖北）", "（四川）")
-               .replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号"))
+    chengdu = (
+        text.replace("武汉", "成都")
+        .replace("湖北省", "四川省")
+        .replace("（湖北）", "（四川）")
+        .replace("2022年12月29日", "2023年3月1日")
+        .replace("〔2022〕211号", "〔2023〕45号")
+    )
     (sources / "chengdu-2023.txt").write_text(chengdu, encoding="utf-8")
     out = tmp_path_factory.mktemp("out") / "dist"
     result = CliRunner().invoke(main, ["build", str(SOURCES_DIR), str(sources), "--out", str(out), "-q"])
@@ -57,26 +62,37 @@ def test_one_pilot_and_one_named_graph_per_plan(store):
 
 
 def test_pilots_carry_city_province_dates(store):
-    rows = _rows(store, """SELECT ?cityEn ?provinceEn ?start ?end WHERE {
+    rows = _rows(
+        store,
+        """SELECT ?cityEn ?provinceEn ?start ?end WHERE {
         ?p a pilot:Pilot ; pilot:city/skos:prefLabel ?cityEn ; pilot:province/skos:prefLabel ?provinceEn ;
            pilot:startDate ?start ; pilot:endDate ?end .
-        FILTER (LANG(?cityEn) = "en" && LANG(?provinceEn) = "en") } ORDER BY ?start""")
-    assert rows == [("Wuhan", "Hubei", "2022-12-29", "2025-12-29"),
-                    ("Chengdu", "Sichuan", "2023-03-01", "2026-03-01"),
-                    ("Hangzhou", "Zhejiang", "2023-05-04", "2026-05-04")]
+        FILTER (LANG(?cityEn) = "en" && LANG(?provinceEn) = "en") } ORDER BY ?start""",
+    )
+    assert rows == [
+        ("Wuhan", "Hubei", "2022-12-29", "2025-12-29"),
+        ("Chengdu", "Sichuan", "2023-03-01", "2026-03-01"),
+        ("Hangzhou", "Zhejiang", "2023-05-04", "2026-05-04"),
+    ]
 
 
 def test_sectors_and_agencies_are_shared_across_pilots(store):
-    rows = _rows(store, """SELECT ?sector (COUNT(DISTINCT ?p) AS ?n) WHERE {
-        ?t pilot:sector ?sector ; pilot:ofPilot ?p } GROUP BY ?sector HAVING (COUNT(DISTINCT ?p) = 3)""")
+    rows = _rows(
+        store,
+        """SELECT ?sector (COUNT(DISTINCT ?p) AS ?n) WHERE {
+        ?t pilot:sector ?sector ; pilot:ofPilot ?p } GROUP BY ?sector HAVING (COUNT(DISTINCT ?p) = 3)""",
+    )
     assert {r[0].rsplit("/", 1)[1] for r in rows} == {"science-technology", "finance"}
     (issuers,) = _rows(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?notice pilot:issuedBy ?a }")
     assert issuers == ("1",)
 
 
 def test_identical_tasks_of_two_pilots_are_linked(store):
-    rows = _rows(store, """SELECT (COUNT(*) AS ?n) WHERE {
-        ?a pilot:similarTo ?b . ?a pilot:ofPilot ?pa . ?b pilot:ofPilot ?pb . FILTER (?pa != ?pb) }""")
+    rows = _rows(
+        store,
+        """SELECT (COUNT(*) AS ?n) WHERE {
+        ?a pilot:similarTo ?b . ?a pilot:ofPilot ?pa . ?b pilot:ofPilot ?pb . FILTER (?pa != ?pb) }""",
+    )
     assert int(rows[0][0]) > 50
 
 

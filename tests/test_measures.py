@@ -187,7 +187,7 @@ def test_rules_file_errors(tmp_path: Path) -> None:
 
 
 def test_a_lead_in_phrase_does_not_hide_the_verb(rules):
-    """"以…为主体推动…" and "向…下放…" type by the verb after the lead-in, and start a measure."""
+    """ "以…为主体推动…" and "向…下放…" type by the verb after the lead-in, and start a measure."""
     pieces = split_measures("优化文化领域相关审批程序，向武汉市下放艺术品进出口经营活动的审批权限。", rules)
     assert [(p.verb, p.measure_type) for p in pieces] == [("优化", "improve"), ("下放", "delegate")]
     (piece,) = split_measures("以地方为主体推动建设武汉超算中心。", rules)

@@ -36,8 +36,9 @@ def test_kill_nine_at_random_points_never_breaks_the_output(tmp_path):
     assert out.is_symlink() and whole(out)
     rng = random.Random(13)
     for _ in range(20):
-        child = subprocess.Popen([*BUILD, str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [*BUILD, str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         time.sleep(rng.uniform(0.2, 4.0))
         os.killpg(child.pid, signal.SIGKILL)  # the build and its workers
         child.wait()

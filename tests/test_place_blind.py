@@ -27,8 +27,14 @@ def test_place_names_of_the_gazetteer_are_masked():
 
 def _twin(wuhan: str) -> str:
     """Another city's copy of the plan: its names, one task dropped (1-13), one added (5-14)."""
-    text = (wuhan.replace("武汉", "南京").replace("湖北省", "江苏省").replace("（湖北）", "（江苏）")
-            .replace("湖北", "江苏").replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号"))
+    text = (
+        wuhan.replace("武汉", "南京")
+        .replace("湖北省", "江苏省")
+        .replace("（湖北）", "（江苏）")
+        .replace("湖北", "江苏")
+        .replace("2022年12月29日", "2023年3月1日")
+        .replace("〔2022〕211号", "〔2023〕45号")
+    )
     text = text.replace("\t\t13. 鼓励国际知名设计师在南京市设立建筑工程设计事务所。\n", "")
     for n in range(14, 39):
         text = re.sub(rf"(\t){n}\. ", rf"\g<1>{n - 1}. ", text, count=1)
@@ -58,26 +64,38 @@ def test_a_twin_plan_links_task_to_task(twin_build):
     query = f"""SELECT ?a ?b WHERE {{
         ?a a <{PILOT}Task> ; <{PILOT}ofPilot> <{BASE}id/pilot/wuhan-2022> ; <{PILOT}similarTo> ?b .
         ?b <{PILOT}ofPilot> <{BASE}id/pilot/nanjing-2023> }}"""
-    pairs = [(r["a"].value.rsplit("/", 1)[1], r["b"].value.rsplit("/", 1)[1])
-             for r in twin_build.query(query, use_default_graph_as_union=True)]
+    pairs = [
+        (r["a"].value.rsplit("/", 1)[1], r["b"].value.rsplit("/", 1)[1])
+        for r in twin_build.query(query, use_default_graph_as_union=True)
+    ]
     twins = {a for a, b in pairs if _counterpart(a) == b}
     assert 2 * len(twins) >= 170  # of the 180 tasks, 178 have a twin
     assert len(twins) == 89
     assert [(a, b) for a, b in pairs if _counterpart(a) != b] == []  # no task linked to another's twin
     # The pair records what was compared.
-    node = next(iter(twin_build.query(f"""SELECT ?s ?form ?method WHERE {{
+    node = next(
+        iter(
+            twin_build.query(
+                f"""SELECT ?s ?form ?method WHERE {{
         ?s <{PILOT}between> <{BASE}id/pilot/wuhan-2022/task/1-3>, <{BASE}id/pilot/nanjing-2023/task/1-3> ;
            <{PILOT}similarityScore> ?score ; <{PILOT}comparedForm> ?form ; <{PILOT}method> ?method }}""",
-                                      use_default_graph_as_union=True)))
+                use_default_graph_as_union=True,
+            )
+        )
+    )
     assert node["form"].value == f"支持{PLACE}创建中国软件名园。"
     assert "place names" in node["method"].value
 
 
 def test_the_twins_share_sectors_and_agencies(twin_build):
     def of(pilot: str, prop: str) -> set[str]:
-        return {r["o"].value for r in twin_build.query(
-            f"SELECT DISTINCT ?o WHERE {{ ?t <{PILOT}ofPilot> <{BASE}id/pilot/{pilot}> ; <{PILOT}{prop}> ?o }}",
-            use_default_graph_as_union=True)}
+        return {
+            r["o"].value
+            for r in twin_build.query(
+                f"SELECT DISTINCT ?o WHERE {{ ?t <{PILOT}ofPilot> <{BASE}id/pilot/{pilot}> ; <{PILOT}{prop}> ?o }}",
+                use_default_graph_as_union=True,
+            )
+        }
 
     for prop in ("sector", "mentionsAgency"):
         assert of("wuhan-2022", prop) == of("nanjing-2023", prop)
@@ -88,12 +106,16 @@ def test_the_twins_share_sectors_and_agencies(twin_build):
 def test_the_twin_alignment_pairs_every_kept_task_and_reports_the_others(twin_build):
     """The build aligns the two plans: 89 tasks paired with their twins, the dropped and the added
     task alone, nothing else."""
-    rows = list(twin_build.query(f"""SELECT ?status ?a ?b WHERE {{
+    rows = list(
+        twin_build.query(f"""SELECT ?status ?a ?b WHERE {{
         GRAPH <{BASE}graph/alignment> {{
           ?pair <{PILOT}alignmentStatus> ?s . BIND(STRAFTER(STR(?s), "alignment-status/") AS ?status)
-          OPTIONAL {{ ?pair <{PILOT}taskA> ?a }} OPTIONAL {{ ?pair <{PILOT}taskB> ?b }} }} }}"""))
-    rows = [(r["status"].value, r["a"] and r["a"].value.rsplit("/", 1)[1], r["b"] and r["b"].value.rsplit("/", 1)[1])
-            for r in rows]
+          OPTIONAL {{ ?pair <{PILOT}taskA> ?a }} OPTIONAL {{ ?pair <{PILOT}taskB> ?b }} }} }}""")
+    )
+    rows = [
+        (r["status"].value, r["a"] and r["a"].value.rsplit("/", 1)[1], r["b"] and r["b"].value.rsplit("/", 1)[1])
+        for r in rows
+    ]
     # pilot A is nanjing-2023 (the pair in slug order), B wuhan-2022
     paired = [(a, b) for status, a, b in rows if status == "same"]
     assert len(paired) == 89 and all(_counterpart(b) == a for a, b in paired)

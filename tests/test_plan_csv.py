@@ -20,10 +20,10 @@ BASE = "https://example.org/kg/"
 
 HEADER = "table,table_title,group,sector,number,text"
 ROWS = [
-    '1,推动服务业重点行业领域深化改革扩大开放,充分竞争性服务业,科技服务,1,'
+    "1,推动服务业重点行业领域深化改革扩大开放,充分竞争性服务业,科技服务,1,"
     '"支持杭州市创建中国软件名园，鼓励高等学校、科研院所和龙头企业对接重点产业需求。"',
     "1,,充分竞争性服务业,科技服务,2,推进科技保险创新示范区建设。",
-    "1,,充分竞争性服务业,金融服务领域,3,\"支持符合条件的外商独资企业申请成为私募基金管理人，探索\"\"绿色金融\"\"改革。\"",
+    '1,,充分竞争性服务业,金融服务领域,3,"支持符合条件的外商独资企业申请成为私募基金管理人，探索""绿色金融""改革。"',
     '1,,有限竞争性服务业,教育服务,4,"4. 支持按规定引进境外理工农医类教材，\n持续探索发展职业教育。"',
     "2,加强服务业开放发展的要素保障,优化人才服务,,1,允许外籍人才在签证有效期内创新创业，由公安部制定办法。",
     "2,,优化人才服务,,2,  加强 **人才服务** 。 ",
@@ -42,8 +42,13 @@ period_years = 3
 """
 
 
-def write_pilot(folder: Path, rows: list[str] | None = None, meta: str | None = META,
-                header: str = HEADER, name: str = "hangzhou-2023") -> Path:
+def write_pilot(
+    folder: Path,
+    rows: list[str] | None = None,
+    meta: str | None = META,
+    header: str = HEADER,
+    name: str = "hangzhou-2023",
+) -> Path:
     path = folder / f"{name}.csv"
     path.write_text("\n".join([header, *(ROWS if rows is None else rows)]) + "\n", encoding="utf-8")
     if meta is not None:
@@ -59,16 +64,32 @@ def pilot(tmp_path_factory: pytest.TempPathFactory, vocabulary):
 def test_structure(pilot) -> None:
     assert pilot.slug == "hangzhou-2023"
     assert (pilot.city, pilot.city_slug, pilot.province_slug, pilot.city_en) == (
-        "杭州市", "hangzhou", "zhejiang", "Hangzhou")
+        "杭州市",
+        "hangzhou",
+        "zhejiang",
+        "Hangzhou",
+    )
     assert [(t.number, t.title.text, len(t.tasks)) for t in pilot.tables] == [
-        (1, "推动服务业重点行业领域深化改革扩大开放", 4), (2, "加强服务业开放发展的要素保障", 3)]
+        (1, "推动服务业重点行业领域深化改革扩大开放", 4),
+        (2, "加强服务业开放发展的要素保障", 3),
+    ]
     assert [(g.number, g.label.text, g.category) for g in pilot.tables[0].groups] == [
-        (1, "充分竞争性服务业", "fully-competitive"), (2, "有限竞争性服务业", "limited-competition")]
+        (1, "充分竞争性服务业", "fully-competitive"),
+        (2, "有限竞争性服务业", "limited-competition"),
+    ]
     assert [(g.number, g.label.text, g.category) for g in pilot.tables[1].groups] == [
-        (1, "优化人才服务", None), (2, "保障数据安全有序流动", None)]
+        (1, "优化人才服务", None),
+        (2, "保障数据安全有序流动", None),
+    ]
     assert [(t.table, t.number, t.group, t.sector) for t in pilot.tasks()] == [
-        (1, 1, 1, "science-technology"), (1, 2, 1, "science-technology"), (1, 3, 1, "finance"),
-        (1, 4, 2, "education"), (2, 1, 1, None), (2, 2, 1, None), (2, 3, 2, None)]
+        (1, 1, 1, "science-technology"),
+        (1, 2, 1, "science-technology"),
+        (1, 3, 1, "finance"),
+        (1, 4, 2, "education"),
+        (2, 1, 1, None),
+        (2, 2, 1, None),
+        (2, 3, 2, None),
+    ]
     assert pilot.sections == [] and pilot.paragraphs == [] and pilot.intro == []
     assert all(t.narrative is None and t.matches_narrative is None for t in pilot.tasks())
 
@@ -90,18 +111,20 @@ def test_task_texts_are_clean_and_spans_are_the_text_cells(pilot) -> None:
     source = pilot.source.text
     texts = [t.text.text for t in pilot.tasks()]
     # "" unescaped; the number before the text and the line break inside it dropped
-    assert texts[2] == "支持符合条件的外商独资企业申请成为私募基金管理人，探索\"绿色金融\"改革。"
+    assert texts[2] == '支持符合条件的外商独资企业申请成为私募基金管理人，探索"绿色金融"改革。'
     assert texts[3] == "支持按规定引进境外理工农医类教材，持续探索发展职业教育。"
     assert texts[5] == "加强人才服务。"  # stray spaces and bold marks gone
     for task in pilot.tasks():
-        raw = source[task.span.start: task.span.end]
+        raw = source[task.span.start : task.span.end]
         assert not raw.startswith('"') and not raw.endswith('"')
         assert clean_text(raw) == task.text.text or task.text.text in clean_text(raw)
         # every clean character stands at its offset in the CSV
-        assert all(source[o] == c or (c == '"' and source[o: o + 2] == '""')
-                   for c, o in zip(task.text.text, task.text.offsets, strict=True))
+        assert all(
+            source[o] == c or (c == '"' and source[o : o + 2] == '""')
+            for c, o in zip(task.text.text, task.text.offsets, strict=True)
+        )
     row = ROWS[4].split(",", 5)[5]
-    assert source[pilot.tasks()[4].span.start: pilot.tasks()[4].span.end] == row
+    assert source[pilot.tasks()[4].span.start : pilot.tasks()[4].span.end] == row
 
 
 def clean_text(raw: str) -> str:
@@ -137,7 +160,10 @@ def test_records_keep_offsets_through_quotes_and_line_breaks() -> None:
     text = 'a,"b,""c""\nd",e\r\n\n"",f\n'
     records = list(read_records(Path("x.csv"), text))
     assert [(r.line, [c.text for c in r.cells]) for r in records] == [
-        (1, ["a", 'b,"c"\nd', "e"]), (3, [""]), (4, ["", "f"])]
+        (1, ["a", 'b,"c"\nd', "e"]),
+        (3, [""]),
+        (4, ["", "f"]),
+    ]
     cell = records[0].cells[1]
     assert all(text[o] == ch for ch, o in zip(cell.text, cell.offsets, strict=True))
 
@@ -156,15 +182,13 @@ BAD_ROWS = {
     "unknown column": (dict(header=HEADER + ",note"), 1, "unknown: note"),
     "cell count": (dict(rows=_replace_row(1, "1,,充分竞争性服务业,科技服务,2,推进,建设")), 3, "7 cells"),
     "non-integer number": (dict(rows=_replace_row(2, "1,,充分竞争性服务业,,三,支持。")), 4, "'三' is not"),
-    "numbers not consecutive": (dict(rows=_replace_row(2, "1,,充分竞争性服务业,,5,支持。")), 4,
-                                "task 5 where task 3"),
+    "numbers not consecutive": (dict(rows=_replace_row(2, "1,,充分竞争性服务业,,5,支持。")), 4, "task 5 where task 3"),
     # row 4 stands on line 7: row 3's quoted text spans two lines
     "table out of order": (dict(rows=_replace_row(4, "3,标题,组,,1,支持。")), 7, "table 3 where table 2"),
     "table without title": (dict(rows=_replace_row(4, "2,,优化人才服务,,1,支持。")), 7, "table_title"),
     "empty text": (dict(rows=_replace_row(1, "1,,充分竞争性服务业,科技服务,2,  ")), 3, "empty text"),
     "empty group": (dict(rows=_replace_row(1, "1,,,科技服务,2,支持。")), 3, "empty group"),
-    "unknown sector": (dict(rows=_replace_row(1, "1,,充分竞争性服务业,太空服务,2,支持。")), 3,
-                       "sector '太空服务'"),
+    "unknown sector": (dict(rows=_replace_row(1, "1,,充分竞争性服务业,太空服务,2,支持。")), 3, "sector '太空服务'"),
     "unclosed quote": (dict(rows=[*ROWS, '2,,优化人才服务,,4,"支持。']), 10, "never closed"),
 }
 

@@ -15,14 +15,27 @@ from click.testing import CliRunner
 from pilotkg.cli import main
 from pilotkg.paths import ROOT, SOURCES_DIR
 
-FILES = {"pilotkg.ttl", "pilotkg.nt", "pilotkg.trig", "pilotkg.nq", "pilotkg.jsonld", "void.ttl",
-         "discrepancies.md", "SHA256SUMS"}
+FILES = {
+    "pilotkg.ttl",
+    "pilotkg.nt",
+    "pilotkg.trig",
+    "pilotkg.nq",
+    "pilotkg.jsonld",
+    "void.ttl",
+    "discrepancies.md",
+    "SHA256SUMS",
+}
 
 
 def _build_in_child(out: Path, seed: str) -> None:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    subprocess.run([sys.executable, "-m", "pilotkg.cli", "build", str(SOURCES_DIR), "--out", str(out), "-q"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pilotkg.cli", "build", str(SOURCES_DIR), "--out", str(out), "-q"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_same_sources_give_byte_identical_dumps(tmp_path, built):
@@ -64,8 +77,10 @@ def test_void_counts_what_is_published(built):
         SELECT ?n WHERE { <https://w3id.org/pilotkg/dataset> void:triples ?n }""")
     nt_lines = (built / "pilotkg.nt").read_text(encoding="utf-8").count("\n")
     assert int(row["n"].value) == nt_lines
-    dumps = {r["d"].value.rsplit("/", 1)[1] for r in store.query(
-        "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?d WHERE { ?x void:dataDump ?d }")}
+    dumps = {
+        r["d"].value.rsplit("/", 1)[1]
+        for r in store.query("PREFIX void: <http://rdfs.org/ns/void#> SELECT ?d WHERE { ?x void:dataDump ?d }")
+    }
     assert dumps == {"pilotkg.ttl", "pilotkg.nt", "pilotkg.trig", "pilotkg.nq", "pilotkg.jsonld"}
 
 

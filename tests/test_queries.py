@@ -336,6 +336,7 @@ def test_agency_reorganisations(store):
 @pytest.mark.slow
 def test_sector_profile_and_structure(store):
     profile = run(store, q("sector-profile"))
+
     def counts(r: dict) -> tuple[int, int]:
         return int(r["tasks"]), int(r["derivedTasks"])
 
@@ -437,11 +438,14 @@ def test_two_pilots_wording_one_lacks(two_pilots):
         assert re.search("武汉|（湖北）|争取将", text) or len(normalise(text)) < MIN_MEASURE_LENGTH, text
     unchanged = [
         r["measure"]
-        for r in run(two_pilots, """
+        for r in run(
+            two_pilots,
+            """
         PREFIX pilot: <https://w3id.org/pilotkg/ontology#>
         SELECT ?measure ?text WHERE {
           ?task pilot:ofPilot <https://w3id.org/pilotkg/id/pilot/wuhan-2022> ; pilot:hasMeasure ?measure .
-          ?measure pilot:text ?text }""")
+          ?measure pilot:text ?text }""",
+        )
         if not re.search("武汉|（湖北）|争取将", r["text"]) and len(normalise(r["text"])) >= MIN_MEASURE_LENGTH
     ]
     assert len(unchanged) > 100
@@ -453,8 +457,14 @@ PILOT_SCOPED = sorted(p.stem for p in QUERIES if LATEST in p.read_text(encoding=
 
 def test_pilot_scoped_queries():
     """The listings that would run to thousands of rows with many pilots look at one pilot."""
-    assert set(PILOT_SCOPED) >= {"measure-types-per-pilot", "permit-measures-by-sector", "sector-profile",
-                                 "task-list-structure", "tasks-per-sector", "notice-addressees"}
+    assert set(PILOT_SCOPED) >= {
+        "measure-types-per-pilot",
+        "permit-measures-by-sector",
+        "sector-profile",
+        "task-list-structure",
+        "tasks-per-sector",
+        "notice-addressees",
+    }
 
 
 @pytest.mark.slow
@@ -479,10 +489,15 @@ def two_wuhan_pilots(built: Path, with_statistics) -> ox.Store:
     store = with_statistics(built)
     lines = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
     start = f"<{PILOT}> <https://w3id.org/pilotkg/ontology#startDate> "
-    copy = [line.replace("wuhan-2022", "wuhan-2024") for line in lines
-            if "wuhan-2022" in line and not line.startswith(start)]
-    copy.append(f'<{PK}pilot/wuhan-2024> <https://w3id.org/pilotkg/ontology#startDate> '
-                f'"2024-06-01"^^<http://www.w3.org/2001/XMLSchema#date> <https://w3id.org/pilotkg/graph/wuhan-2024> .')
+    copy = [
+        line.replace("wuhan-2022", "wuhan-2024")
+        for line in lines
+        if "wuhan-2022" in line and not line.startswith(start)
+    ]
+    copy.append(
+        f"<{PK}pilot/wuhan-2024> <https://w3id.org/pilotkg/ontology#startDate> "
+        f'"2024-06-01"^^<http://www.w3.org/2001/XMLSchema#date> <https://w3id.org/pilotkg/graph/wuhan-2024> .'
+    )
     store.load("\n".join(copy), format=ox.RdfFormat.N_QUADS)
     return store
 
@@ -505,5 +520,6 @@ def test_two_pilots_alignment(two_pilots):
     assert rows[0]["pilotA"].endswith("chengdu-2023") and rows[0]["pilotB"].endswith("wuhan-2022")
     changed = run(two_pilots, q("tasks-new-or-reworded"))
     assert [(r["status"], r["taskA"].rsplit("/", 1)[1], r["taskB"].rsplit("/", 1)[1]) for r in changed] == [
-        ("reworded", "1-27", "1-27")]
+        ("reworded", "1-27", "1-27")
+    ]
     assert "推动" in changed[0]["differences"] and "争取" in changed[0]["differences"]

@@ -22,8 +22,13 @@ def _write(tmp_path: Path, text: str, name: str = "variant.txt") -> Path:
 
 
 def test_another_city_and_date(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    text = (wuhan_text.replace("武汉", "成都").replace("湖北省", "四川省").replace("（湖北）", "（四川）")
-            .replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号"))
+    text = (
+        wuhan_text.replace("武汉", "成都")
+        .replace("湖北省", "四川省")
+        .replace("（湖北）", "（四川）")
+        .replace("2022年12月29日", "2023年3月1日")
+        .replace("〔2022〕211号", "〔2023〕45号")
+    )
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.slug == "chengdu-2023"
     assert plan.city == "成都市"
@@ -68,8 +73,11 @@ def test_a_gap_in_task_numbers_is_refused(tmp_path, vocabulary, wuhan_text):
 def test_groups_renamed(tmp_path, vocabulary, wuhan_text):
     text = wuhan_text.replace("防控金融风险", "防范化解金融风险").replace("优化人才服务", "优化人才发展服务")
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
-    assert [g.label.text for g in plan.tables[4].groups] == ["优化人才发展服务", "保障数据安全有序流动",
-                                                             "防范化解金融风险"]
+    assert [g.label.text for g in plan.tables[4].groups] == [
+        "优化人才发展服务",
+        "保障数据安全有序流动",
+        "防范化解金融风险",
+    ]
     assert [len(t.tasks) for t in plan.tables] == [38, 11, 18, 10, 13]
 
 
@@ -81,8 +89,12 @@ def test_page_breaks_moved(tmp_path, vocabulary, wuhan_text, wuhan_plan):
     i = 0
     while i < len(lines):
         line = lines[i]
-        while (re.match(r"^\d+\.", line) and not line.rstrip().endswith(("。", "：")) and i + 2 < len(lines)
-               and lines[i + 1] == ""):
+        while (
+            re.match(r"^\d+\.", line)
+            and not line.rstrip().endswith(("。", "："))
+            and i + 2 < len(lines)
+            and lines[i + 1] == ""
+        ):
             line = line + lines[i + 2]
             i += 2
         joined.append(line)

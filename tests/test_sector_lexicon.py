@@ -7,8 +7,10 @@ from rdflib import RDF, URIRef
 
 from pilotkg.loaders.sector_lexicon import SectorLexicon
 
-LEXICON = "sector,term,note\nfinance,金融,\nfinance,保险,\nhealth-care,医疗,\ninternet-information,互联网,\n" \
-          "internet-information,工业互联网,\n"
+LEXICON = (
+    "sector,term,note\nfinance,金融,\nfinance,保险,\nhealth-care,医疗,\ninternet-information,互联网,\n"
+    "internet-information,工业互联网,\n"
+)
 
 
 @pytest.fixture()
@@ -26,11 +28,14 @@ def test_the_sector_named_most_wins_ties_by_first_mention(lexicon):
     assert lexicon.derive("完善中试平台备案管理。") is None
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("sector,term\nspace,航天,\n", "sector 'space' is not in vocab/sectors.ttl"),
-    ("sector,term\nfinance,金融\nfinance,金融\n", "term '金融' is empty or listed twice"),
-    ("area,word\n", "expected the columns sector,term"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("sector,term\nspace,航天,\n", "sector 'space' is not in vocab/sectors.ttl"),
+        ("sector,term\nfinance,金融\nfinance,金融\n", "term '金融' is empty or listed twice"),
+        ("area,word\n", "expected the columns sector,term"),
+    ],
+)
 def test_a_bad_lexicon_names_its_line(tmp_path, text, problem):
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")

@@ -120,8 +120,14 @@ def test_every_class_of_the_model_has_a_shape(shapes: Graph) -> None:
 def test_sparql_shapes_carry_only_sparql_rules(shapes: Graph) -> None:
     """validate() runs shapes with sh:sparql on Oxigraph and the rest on rdflib; a core constraint
     slipped into a SPARQL shape would run on the engine where pyshacl's core checks misbehave."""
-    allowed = {RDF.type, SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.sparql,
-               URIRef(str(SH) + "message")}
+    allowed = {
+        RDF.type,
+        SH.targetClass,
+        SH.targetObjectsOf,
+        SH.targetSubjectsOf,
+        SH.sparql,
+        URIRef(str(SH) + "message"),
+    }
     for shape in set(shapes.subjects(SH.sparql, None)):
         assert set(shapes.predicates(shape, None)) <= allowed, shape
 

@@ -53,8 +53,9 @@ def test_join_finds_exactly_the_pairs_brute_force_finds() -> None:
             texts.append("".join(chars))
     grams = [shingles(t) for t in texts]
     for threshold in (0.5, 0.8, 1.0):
-        expected = [(i, j) for i, j in itertools.combinations(range(len(texts)), 2)
-                    if jaccard(grams[i], grams[j]) >= threshold]
+        expected = [
+            (i, j) for i, j in itertools.combinations(range(len(texts)), 2) if jaccard(grams[i], grams[j]) >= threshold
+        ]
         got = similar_pairs(texts, threshold)
         assert [(i, j) for i, j, _ in got] == expected
         assert all(score == jaccard(grams[i], grams[j]) for i, j, score in got)
@@ -83,9 +84,10 @@ def test_capped_links_do_not_depend_on_input_order() -> None:
     keys = [f"k{i:02d}" for i in range(len(texts))]
     order = list(reversed(range(len(texts))))
     first = {(keys[i], keys[j]) for i, j, _ in similar_pairs(texts, 0.6, max_links=2, keys=keys)}
-    second = {tuple(sorted((keys[order[i]], keys[order[j]])))
-              for i, j, _ in similar_pairs([texts[k] for k in order], 0.6, max_links=2,
-                                           keys=[keys[k] for k in order])}
+    second = {
+        tuple(sorted((keys[order[i]], keys[order[j]])))
+        for i, j, _ in similar_pairs([texts[k] for k in order], 0.6, max_links=2, keys=[keys[k] for k in order])
+    }
     assert first == second
 
 
@@ -177,8 +179,7 @@ def test_similarity_nodes_are_well_formed_and_measures_linked(linked: Graph) -> 
 def test_short_measures_are_not_linked(linked: Graph, wuhan_plan) -> None:
     from pilotkg.graph.similarity import MIN_MEASURE_LENGTH, normalise
 
-    short = [(t, m) for t in wuhan_plan.tasks() for m in t.measures
-             if len(normalise(m.text.text)) < MIN_MEASURE_LENGTH]
+    short = [(t, m) for t in wuhan_plan.tasks() for m in t.measures if len(normalise(m.text.text)) < MIN_MEASURE_LENGTH]
     for task, measure in short:
         iri = URIRef(f"{_task('wuhan-2022', task.table, task.number)}/measure/{measure.number}")
         assert not list(linked.objects(iri, PILOT.similarTo))
@@ -194,8 +195,11 @@ def test_the_build_writes_the_same_links_as_n_triples(two_plans, linked: Graph) 
     """The build writes link lines directly; they must say exactly what the rdflib triples say."""
     from pilotkg.graph.similarity import MAX_LINKS, link_lines, measure_items, task_items
 
-    lines = b"".join(line for items in (task_items(two_plans, BASE), measure_items(two_plans, BASE))
-                     for line in link_lines(items, BASE, max_links=MAX_LINKS))
+    lines = b"".join(
+        line
+        for items in (task_items(two_plans, BASE), measure_items(two_plans, BASE))
+        for line in link_lines(items, BASE, max_links=MAX_LINKS)
+    )
     written = Graph().parse(data=lines.decode(), format="nt")
     assert len(written) == len(linked) > 0
     assert set(written) == set(linked)

@@ -40,8 +40,10 @@ pytestmark = pytest.mark.slow
 
 
 def rows(store: ox.Store, query: str) -> list[tuple[str, ...]]:
-    return [tuple("" if t is None else t.value for t in row)
-            for row in store.query(PREFIXES + query, use_default_graph_as_union=True)]
+    return [
+        tuple("" if t is None else t.value for t in row)
+        for row in store.query(PREFIXES + query, use_default_graph_as_union=True)
+    ]
 
 
 def pilot_graphs(where: str) -> str:
@@ -52,8 +54,11 @@ def pilot_graphs(where: str) -> str:
 def observations(store: ox.Store, data_set: str) -> list[dict[str, str]]:
     """The observations of one data set: property local name → value."""
     found: dict[str, dict[str, str]] = defaultdict(dict)
-    for o, p, v in rows(store, f"""SELECT ?o ?p ?v WHERE {{ GRAPH <{GRAPH}> {{
-        ?o qb:dataSet ?ds ; ?p ?v . ?ds dcterms:identifier "{data_set}" }} }}"""):
+    for o, p, v in rows(
+        store,
+        f"""SELECT ?o ?p ?v WHERE {{ GRAPH <{GRAPH}> {{
+        ?o qb:dataSet ?ds ; ?p ?v . ?ds dcterms:identifier "{data_set}" }} }}""",
+    ):
         found[o][p.rsplit("#", 1)[-1]] = v
     for o, props in found.items():
         props["iri"] = o
@@ -92,21 +97,29 @@ def many(tmp_path_factory, with_statistics) -> ox.Store:
     folder = tmp_path_factory.mktemp("statistics-sources")
     generator.generate(folder, 3, seed=5)
     wuhan = (SOURCES_DIR / "wuhan-2022.txt").read_text(encoding="utf-8")
-    chengdu = (wuhan.replace("武汉", "成都").replace("湖北省", "四川省").replace("（湖北）", "（四川）")
-               .replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号")
-               .replace("争取将", "推动将"))
+    chengdu = (
+        wuhan.replace("武汉", "成都")
+        .replace("湖北省", "四川省")
+        .replace("（湖北）", "（四川）")
+        .replace("2022年12月29日", "2023年3月1日")
+        .replace("〔2022〕211号", "〔2023〕45号")
+        .replace("争取将", "推动将")
+    )
     (folder / "chengdu-2023.txt").write_text(chengdu, encoding="utf-8")
     (folder / "hangzhou-2023.csv").write_text(
         "table,table_title,group,sector,number,text\n"
         "1,推动服务业重点行业领域深化改革扩大开放,充分竞争性服务业,科技服务,1,支持杭州市创建中国软件名园。\n"
         '1,,充分竞争性服务业,金融服务,2,"允许符合条件的外商独资企业申请成为私募基金管理人，探索绿色金融改革。"\n'
         "2,加强服务业开放发展的要素保障,优化人才服务,,1,允许外籍人才在签证有效期内创新创业。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "hangzhou-2023.meta.toml").write_text(
         'city = "杭州市"\nnotice_title = "商务部关于印发《杭州市服务业扩大开放综合试点总体方案》的通知"\n'
         'document_number = "商资发〔2023〕100号"\nissued = 2023-05-04\nissuer = "商务部"\n'
         'addressees = ["浙江省人民政府", "发展改革委"]\napproved_by = "国务院"\n'
-        'implemented_by = ["浙江省人民政府", "杭州市人民政府"]\nperiod_years = 3\n', encoding="utf-8")
+        'implemented_by = ["浙江省人民政府", "杭州市人民政府"]\nperiod_years = 3\n',
+        encoding="utf-8",
+    )
     out = tmp_path_factory.mktemp("statistics-build") / "dist"
     build([SOURCES_DIR, folder], out)
     return with_statistics(out)
@@ -128,13 +141,19 @@ def test_every_data_set_has_observations(store):
 
 def test_pilots(store):
     direct = {}
-    for pilot, tasks, measures in rows(store, f"""
+    for pilot, tasks, measures in rows(
+        store,
+        f"""
         SELECT ?p (COUNT(DISTINCT ?t) AS ?tasks) (COUNT(DISTINCT ?m) AS ?measures) WHERE {{
           {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p . OPTIONAL { ?m pilot:ofTask ?t }")}
-        }} GROUP BY ?p"""):
+        }} GROUP BY ?p""",
+    ):
         direct[(pilot,)] = (int(tasks), 0, int(measures))
-    for pilot, tasks in rows(store, f"""SELECT ?p (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
-          {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p ; pilot:sector ?s")} }} GROUP BY ?p"""):
+    for pilot, tasks in rows(
+        store,
+        f"""SELECT ?p (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
+          {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p ; pilot:sector ?s")} }} GROUP BY ?p""",
+    ):
         direct[(pilot,)] = (direct[(pilot,)][0], int(tasks), direct[(pilot,)][2])
     assert table(store, "pilots", ("refPilot",), ("taskCount", "sectorTaskCount", "measureCount")) == direct
     assert len(direct) == len(rows(store, "SELECT ?p WHERE { ?p a pilot:Pilot }"))
@@ -142,20 +161,26 @@ def test_pilots(store):
 
 def test_measure_types(store):
     direct = {}
-    for pilot, kind, measures, tasks in rows(store, f"""
+    for pilot, kind, measures, tasks in rows(
+        store,
+        f"""
         SELECT ?p ?type (COUNT(DISTINCT ?m) AS ?measures) (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
           {pilot_graphs("?m a pilot:Measure ; pilot:measureType ?type ; pilot:ofTask ?t . ?t pilot:ofPilot ?p")}
-        }} GROUP BY ?p ?type"""):
+        }} GROUP BY ?p ?type""",
+    ):
         direct[(pilot, kind)] = (int(measures), int(tasks))
     assert table(store, "measure-types", ("refPilot", "refMeasureType"), ("measureCount", "taskCount")) == direct
 
 
 def test_measure_type_totals(store):
     direct = {}
-    for kind, pilots, measures, tasks in rows(store, f"""
+    for kind, pilots, measures, tasks in rows(
+        store,
+        f"""
         SELECT ?type (COUNT(DISTINCT ?p) AS ?pilots) (COUNT(DISTINCT ?m) AS ?measures) (COUNT(DISTINCT ?t) AS ?tasks)
         WHERE {{ {pilot_graphs("?m a pilot:Measure ; pilot:measureType ?type ; pilot:ofTask ?t . ?t pilot:ofPilot ?p")}
-        }} GROUP BY ?type"""):
+        }} GROUP BY ?type""",
+    ):
         direct[(kind,)] = (int(pilots), int(measures), int(tasks))
     got = table(store, "measure-type-totals", ("refMeasureType",), ("pilotCount", "measureCount", "taskCount"))
     assert got == direct
@@ -165,10 +190,13 @@ def test_sectors(store):
     """Printed and derived sectors, each counted apart: a sector only derived has taskCount 0."""
     counts: dict[tuple[str, str], list[int]] = {}
     for column, prop in enumerate(("sector", "derivedSector")):
-        for pilot, sector, tasks in rows(store, f"""
+        for pilot, sector, tasks in rows(
+            store,
+            f"""
             SELECT ?p ?s (COUNT(DISTINCT ?t) AS ?tasks) WHERE {{
               {pilot_graphs(f"?t a pilot:Task ; pilot:ofPilot ?p ; pilot:{prop} ?s")}
-            }} GROUP BY ?p ?s"""):
+            }} GROUP BY ?p ?s""",
+        ):
             counts.setdefault((pilot, sector), [0, 0])[column] = int(tasks)
     direct = {key: tuple(value) for key, value in counts.items()}
     assert any(printed == 0 for printed, _ in direct.values()), "no sector that is only derived"
@@ -177,10 +205,13 @@ def test_sectors(store):
 
 def test_task_groups(store):
     direct = {}
-    for pilot, group, tasks, measures in rows(store, f"""
+    for pilot, group, tasks, measures in rows(
+        store,
+        f"""
         SELECT ?p ?group (COUNT(DISTINCT ?t) AS ?tasks) (COUNT(DISTINCT ?m) AS ?measures) WHERE {{
           {pilot_graphs("?t a pilot:Task ; pilot:ofPilot ?p ; pilot:inGroup ?group . ?m pilot:ofTask ?t")}
-        }} GROUP BY ?p ?group"""):
+        }} GROUP BY ?p ?group""",
+    ):
         direct[(pilot, group)] = (int(tasks), int(measures))
     assert table(store, "task-groups", ("refPilot", "refTaskGroup"), ("taskCount", "measureCount")) == direct
     # every group of the graph has its observation
@@ -199,8 +230,10 @@ def test_agencies(store):
     for role, where in roles.items():
         for agency, pilot in rows(store, f"SELECT DISTINCT ?a ?p WHERE {{ {pilot_graphs(where)} }}"):
             named[agency][role].add(pilot)
-    direct = {(agency,): (len(set().union(*by_role.values())), *(len(by_role[r]) for r in roles))
-              for agency, by_role in named.items()}
+    direct = {
+        (agency,): (len(set().union(*by_role.values())), *(len(by_role[r]) for r in roles))
+        for agency, by_role in named.items()
+    }
     assert table(store, "agencies", ("refAgency",), ("pilotCount", *roles)) == direct
 
 
@@ -259,8 +292,10 @@ def test_iris_follow_the_base(built):
     iris = {t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
     assert f"{other}id/statistics/measure-types/wuhan-2022/permit" in iris
     assert not [i for i in iris if i.startswith((f"{BASE}id/", f"{BASE}graph/"))]
-    same = {str(q).replace(f"<{BASE}id/", f"<{other}id/").replace(f"<{BASE}graph/", f"<{other}graph/")
-            for q in statistics_quads(_without_statistics(built), BASE)}
+    same = {
+        str(q).replace(f"<{BASE}id/", f"<{other}id/").replace(f"<{BASE}graph/", f"<{other}graph/")
+        for q in statistics_quads(_without_statistics(built), BASE)
+    }
     assert {str(q) for q in quads} == same
 
 
@@ -274,8 +309,16 @@ def _without_statistics(dist: Path) -> ox.Store:
 # -- shapes ------------------------------------------------------------------------------------------
 
 
-STATISTICS_TARGETS = {QB.DataSet, QB.DataStructureDefinition, QB.ComponentSpecification, QB.Observation,
-                      PILOT.refMeasureType, PILOT.refSector, PILOT.refTaskGroup, PILOT.refAgency}
+STATISTICS_TARGETS = {
+    QB.DataSet,
+    QB.DataStructureDefinition,
+    QB.ComponentSpecification,
+    QB.Observation,
+    PILOT.refMeasureType,
+    PILOT.refSector,
+    PILOT.refTaskGroup,
+    PILOT.refAgency,
+}
 
 
 def statistics_shapes() -> Graph:

@@ -85,9 +85,7 @@ def test_no_blank_nodes(graph: Graph) -> None:
 
 def test_deterministic(graph: Graph) -> None:
     again = vocab_graph(BASE)
-    assert sorted(again.serialize(format="nt").splitlines()) == sorted(
-        graph.serialize(format="nt").splitlines()
-    )
+    assert sorted(again.serialize(format="nt").splitlines()) == sorted(graph.serialize(format="nt").splitlines())
 
 
 def test_instances_follow_the_base(graph: Graph) -> None:
@@ -130,9 +128,7 @@ def test_ontology_header(graph: Graph) -> None:
     assert langs(graph, ONTOLOGY, DCTERMS.title) == ["en", "zh"]
     assert langs(graph, ONTOLOGY, DCTERMS.description) == ["en", "zh"]
     assert graph.value(ONTOLOGY, DCTERMS.created).datatype == XSD.date
-    assert str(graph.value(ONTOLOGY, URIRef("http://purl.org/vocab/vann/preferredNamespaceUri"))) == str(
-        PILOT
-    )
+    assert str(graph.value(ONTOLOGY, URIRef("http://purl.org/vocab/vann/preferredNamespaceUri"))) == str(PILOT)
 
 
 def test_every_term_labelled_and_defined_in_zh_and_en(graph: Graph) -> None:
@@ -217,9 +213,7 @@ def test_classification_sections(graph: Graph) -> None:
     assert graph.value(ID["isic4/M"], SKOS.prefLabel) == Literal(
         "Professional, scientific and technical activities", lang="en"
     )
-    assert Literal("科学研究和技术服务业", lang="zh") in set(
-        graph.objects(ID["gbt4754-2017/M"], SKOS.prefLabel)
-    )
+    assert Literal("科学研究和技术服务业", lang="zh") in set(graph.objects(ID["gbt4754-2017/M"], SKOS.prefLabel))
     # every match target is a defined section
     for p in (SKOS.closeMatch, SKOS.broadMatch, SKOS.relatedMatch):
         for target in graph.objects(None, p):
@@ -292,10 +286,7 @@ def test_cbirc_succeeded_by_nfra(graph: Graph, agencies: Agencies) -> None:
     cbirc = agencies.resolve("银保监会")
     assert cbirc is not None and cbirc.successor_slugs == ("nfra",)
     nfra = agencies.get("nfra")
-    assert (
-        nfra.name_zh == "国家金融监督管理总局"
-        and nfra.name_en == "National Financial Regulatory Administration"
-    )
+    assert nfra.name_zh == "国家金融监督管理总局" and nfra.name_en == "National Financial Regulatory Administration"
     old, new = ID["agency/cbirc"], ID["agency/nfra"]
     event = ID["agency-change/nfra"]
     assert (new, PILOT.predecessor, old) in graph and (old, PILOT.successor, new) in graph
@@ -339,19 +330,13 @@ def _write(path: Path, rows: list[str]) -> Path:
 
 def test_gazetteer_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="names both"):
-        Agencies.load(
-            _write(tmp_path / "a.csv", ["a,甲部,A,甲,,ministry,,,,,,,", "b,乙部,B,甲,,ministry,,,,,,,"])
-        )
+        Agencies.load(_write(tmp_path / "a.csv", ["a,甲部,A,甲,,ministry,,,,,,,", "b,乙部,B,甲,,ministry,,,,,,,"]))
     with pytest.raises(ValueError, match="unknown agency"):
         Agencies.load(_write(tmp_path / "b.csv", ["a,甲部,A,,,ministry,zz,,,,,,"]))
     with pytest.raises(ValueError, match="does not list it"):
-        Agencies.load(
-            _write(tmp_path / "c.csv", ["a,甲部,A,,,ministry,,,,b,,,", "b,乙部,B,,,ministry,,,,,,,"])
-        )
+        Agencies.load(_write(tmp_path / "c.csv", ["a,甲部,A,,,ministry,,,,b,,,", "b,乙部,B,,,ministry,,,,,,,"]))
     with pytest.raises(ValueError, match=r"c.csv:3: slug 'a' already"):
-        Agencies.load(
-            _write(tmp_path / "c.csv", ["a,甲部,A,,,ministry,,,,,,,", "a,乙部,B,,,ministry,,,,,,,"])
-        )
+        Agencies.load(_write(tmp_path / "c.csv", ["a,甲部,A,,,ministry,,,,,,,", "a,乙部,B,,,ministry,,,,,,,"]))
 
 
 # --- places ------------------------------------------------------------------------------------
@@ -390,9 +375,7 @@ def test_hermit_finds_ontology_and_vocabulary_consistent(graph: Graph, tmp_path:
     world = _reason(graph, tmp_path)
     assert list(world.inconsistent_classes()) == []
     agency = world[str(PILOT.Agency)]
-    assert agency is not None and len(list(agency.instances())) == len(
-        set(graph.subjects(RDF.type, PILOT.Agency))
-    )
+    assert agency is not None and len(list(agency.instances())) == len(set(graph.subjects(RDF.type, PILOT.Agency)))
 
 
 def test_hermit_catches_a_contradiction(graph: Graph, tmp_path: Path) -> None:

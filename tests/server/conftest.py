@@ -150,8 +150,13 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(fixture_env):
     """The real server (``python -m pilotkg.server``: Granian) on a free port."""
-    with serving(fixture_env["store"], fixture_env["root"] / "server.log", PILOTKG_DIST=str(fixture_env["dist"]),
-                 PILOTKG_ONTOLOGY=str(fixture_env["ontology"]), PILOTKG_QUERIES=str(fixture_env["queries"])) as url:
+    with serving(
+        fixture_env["store"],
+        fixture_env["root"] / "server.log",
+        PILOTKG_DIST=str(fixture_env["dist"]),
+        PILOTKG_ONTOLOGY=str(fixture_env["ontology"]),
+        PILOTKG_QUERIES=str(fixture_env["queries"]),
+    ) as url:
         yield url
 
 

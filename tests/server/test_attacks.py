@@ -125,8 +125,11 @@ def test_killed_idle_workers_are_replaced_without_leaking(serve_store, fixture_e
     import subprocess
 
     with serve_store(fixture_env["store"], tmp_path / "server.log", PILOTKG_DIST=str(fixture_env["dist"])) as url:
-        server = int(subprocess.run(["pgrep", "-f", "--", f"--port {url.rsplit(':', 1)[1]}"], capture_output=True,
-                                    text=True).stdout.split()[0])
+        server = int(
+            subprocess.run(
+                ["pgrep", "-f", "--", f"--port {url.rsplit(':', 1)[1]}"], capture_output=True, text=True
+            ).stdout.split()[0]
+        )
         assert _get(url, "ASK {}") == 200
         before = len(_tree(server))
         for _ in range(10):
@@ -144,10 +147,12 @@ def test_deep_nesting_is_refused_before_it_can_crash_a_worker(client):
     they are refused with a 400 naming the limit, while nesting below it still runs."""
     from pilotkg.server.safety import MAX_NESTING
 
-    for query in ("SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
-                  "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
-                  "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
-                  "SELECT * WHERE { ?s " + "^" * 10_000 + "<urn:p> ?o }"):
+    for query in (
+        "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+        "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
+        "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
+        "SELECT * WHERE { ?s " + "^" * 10_000 + "<urn:p> ?o }",
+    ):
         r = client.post("/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"})
         assert r.status_code == 400 and "allows" in r.get_data(as_text=True), (query[:40], r.status_code)
     sparql = {"Content-Type": "application/sparql-query"}
@@ -180,8 +185,9 @@ def test_a_rebuild_under_load_is_served_without_a_restart(serve_store, tmp_path)
     copy.write_text(text, encoding="utf-8")
     out = tmp_path / "dist"
     build([wuhan], out)
-    with serve_store(out / "store", tmp_path / "server.log", PILOTKG_DIST=str(out),
-                     PILOTKG_RELOAD_INTERVAL="0.5") as url:
+    with serve_store(
+        out / "store", tmp_path / "server.log", PILOTKG_DIST=str(out), PILOTKG_RELOAD_INTERVAL="0.5"
+    ) as url:
         assert _pilots(url) == 1
         stop, answers, failures = threading.Event(), [], []
 

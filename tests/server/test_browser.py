@@ -89,9 +89,14 @@ def two_plans_server(tmp_path_factory, serve_store):
     from pilotkg.paths import SOURCES_DIR
 
     wuhan = SOURCES_DIR / "wuhan-2022.txt"
-    text = (wuhan.read_text(encoding="utf-8").replace("武汉", "成都").replace("湖北", "四川")
-            .replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号")
-            .replace("争取将", "推动将"))
+    text = (
+        wuhan.read_text(encoding="utf-8")
+        .replace("武汉", "成都")
+        .replace("湖北", "四川")
+        .replace("2022年12月29日", "2023年3月1日")
+        .replace("〔2022〕211号", "〔2023〕45号")
+        .replace("争取将", "推动将")
+    )
     text = text.replace("\t\t10. 根据科研需要，探索优化对科研机构访问国际学术前沿网站的保障服务。\n", "")
     for n in range(11, 39):
         text = text.replace(f"\t{n}. ", f"\t{n - 1}. ", 1)

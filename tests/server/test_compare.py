@@ -263,8 +263,10 @@ def test_compare_on_the_real_graph(app_factory):
     # the derived map: the tasks printing no sector, by derived sector, and (none) for the rest
     derived = client.get(
         "/sparql",
-        query_string={"query": "PREFIX pilot: <https://w3id.org/pilotkg/ontology#> SELECT ?p ?s (COUNT(?t) AS ?n) "
-                      "WHERE { ?t pilot:ofPilot ?p ; pilot:derivedSector ?s } GROUP BY ?p ?s"},
+        query_string={
+            "query": "PREFIX pilot: <https://w3id.org/pilotkg/ontology#> SELECT ?p ?s (COUNT(?t) AS ?n) "
+            "WHERE { ?t pilot:ofPilot ?p ; pilot:derivedSector ?s } GROUP BY ?p ?s"
+        },
         headers={"Accept": "application/sparql-results+json"},
     ).get_json()["results"]["bindings"]
     expected = {(b["p"]["value"], b["s"]["value"]): int(b["n"]["value"]) for b in derived}
@@ -289,8 +291,21 @@ def test_chart_labels_are_sized_by_their_drawn_width():
 def test_two_pilots_task_by_task(two_pilots):
     html = two_pilots.get("/compare/wuhan-2022/chengdu-2023").get_data(as_text=True)
     counts = re.search(r'id="alignment-counts">(.*?)</ul>', html, re.S).group(1)
-    assert re.sub(r"<[^>]+>", "", counts).split() == ["same", "wording", "90", "reworded", "0", "only", "in",
-                                                      "wuhan-2022", "0", "only", "in", "chengdu-2023", "0"]
+    assert re.sub(r"<[^>]+>", "", counts).split() == [
+        "same",
+        "wording",
+        "90",
+        "reworded",
+        "0",
+        "only",
+        "in",
+        "wuhan-2022",
+        "0",
+        "only",
+        "in",
+        "chengdu-2023",
+        "0",
+    ]
     rows = re.findall(r'<tr class="(same|reworded|only-a|only-b)"', html)
     assert len(rows) == 90 and set(rows) == {"same"}
     assert 'href="/id/pilot/wuhan-2022/task/1-27"' in html and 'href="/id/pilot/chengdu-2023/task/1-27"' in html
@@ -303,12 +318,15 @@ def test_two_pilots_task_by_task(two_pilots):
     assert 'id="pair-form"' in two_pilots.get("/compare").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("/compare/wuhan-2022/nowhere-2020", 404),
-    ("/compare/wuhan-2022/chengdu-2023.xml", 404),
-    ("/compare/wuhan-2022/Chengdu%3E%20%7D", 404),  # nothing but a slug reaches a query
-    ("/compare/wuhan-2022/chengdu-2023?show=everything", 400),
-    ("/compare/pair?a=wuhan-2022&b=%3Cx%3E", 400),
-])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/compare/wuhan-2022/nowhere-2020", 404),
+        ("/compare/wuhan-2022/chengdu-2023.xml", 404),
+        ("/compare/wuhan-2022/Chengdu%3E%20%7D", 404),  # nothing but a slug reaches a query
+        ("/compare/wuhan-2022/chengdu-2023?show=everything", 400),
+        ("/compare/pair?a=wuhan-2022&b=%3Cx%3E", 400),
+    ],
+)
 def test_two_pilots_bad_requests(two_pilots, path, status):
     assert two_pilots.get(path).status_code == status

@@ -10,21 +10,152 @@ from pathlib import Path
 import pytest
 
 SEED = 20261201
-PATHS = ["/", "/sparql", "/id/pilot/wuhan-2022", "/id/pilot/wuhan-2022/task/1-1", "/id/sector/finance",
-         "/graph/vocab", "/dumps/", "/dumps/pilotkg.ttl", "/compare", "/compare/a-1/b-2", "/compare/pair",
-         "/ontology", "/query", "/healthz", "/void", "/id/agency/mofcom.html", "/id/pilot/x.ttl", "/static/style.css"]
-PIECES = ["%00", "%01", "%25", "%25zz", "%7F", "%C2%80", "%ff", "%2e%2e/", "../", "//", "\\", "%2F", ";", "?", "#",
-          "é", "武汉", "\u202e", "%E2%80%AE", " ", "%20", "~", "'", '"', "<script>", ".json", ".html", ".nt", "x" * 300]
-ACCEPTS = [None, "*/*", "text/html", "application/json", "application/sparql-results+json", "text/turtle",
-           "application/ld+json", "application/rdf+xml", "text/csv", "foo/bar", "text/html;q=0", "*/*;q=abc",
-           "application/sparql-results+xml, */*;q=0.1", "\x00", "a" * 500]
+PATHS = [
+    "/",
+    "/sparql",
+    "/id/pilot/wuhan-2022",
+    "/id/pilot/wuhan-2022/task/1-1",
+    "/id/sector/finance",
+    "/graph/vocab",
+    "/dumps/",
+    "/dumps/pilotkg.ttl",
+    "/compare",
+    "/compare/a-1/b-2",
+    "/compare/pair",
+    "/ontology",
+    "/query",
+    "/healthz",
+    "/void",
+    "/id/agency/mofcom.html",
+    "/id/pilot/x.ttl",
+    "/static/style.css",
+]
+PIECES = [
+    "%00",
+    "%01",
+    "%25",
+    "%25zz",
+    "%7F",
+    "%C2%80",
+    "%ff",
+    "%2e%2e/",
+    "../",
+    "//",
+    "\\",
+    "%2F",
+    ";",
+    "?",
+    "#",
+    "é",
+    "武汉",
+    "\u202e",
+    "%E2%80%AE",
+    " ",
+    "%20",
+    "~",
+    "'",
+    '"',
+    "<script>",
+    ".json",
+    ".html",
+    ".nt",
+    "x" * 300,
+]
+ACCEPTS = [
+    None,
+    "*/*",
+    "text/html",
+    "application/json",
+    "application/sparql-results+json",
+    "text/turtle",
+    "application/ld+json",
+    "application/rdf+xml",
+    "text/csv",
+    "foo/bar",
+    "text/html;q=0",
+    "*/*;q=abc",
+    "application/sparql-results+xml, */*;q=0.1",
+    "\x00",
+    "a" * 500,
+]
 FORMATS = [None, "json", "xml", "csv", "tsv", "n3", "rdf+xml", "turtle", "json-ld", "nonsense", "", "JSON", "\x01"]
-TOKENS = ["SELECT", "*", "WHERE", "{", "}", "(", ")", "?s", "?p", "?o", ".", ";", ",", "FILTER", "OPTIONAL", "UNION",
-          "GRAPH", "<urn:x>", "<https://w3id.org/pilotkg/ontology#Task>", '"x"', "'y'@zh", "1", "1.5", "1e3", "true",
-          "a", "COUNT", "DISTINCT", "AS", "?n", "LIMIT", "10", "ORDER", "BY", "DESC", "GROUP", "BIND", "VALUES",
-          "SERVICE", "<http://127.0.0.1:1/>", "INSERT", "DATA", "DELETE", "LOAD", "#", "\r", "\n", "\\u0053", "<<",
-          ">>", "<<(", ")>>", "^^", "|", "/", "^", "!", "+", "-", "ASK", "CONSTRUCT", "DESCRIBE", "FROM", "NAMED",
-          "PREFIX", "pilot:", "BASE", "EXISTS", "NOT", "MINUS", "REGEX", "STR", "LANG", "TRIPLE", "isTRIPLE"]
+TOKENS = [
+    "SELECT",
+    "*",
+    "WHERE",
+    "{",
+    "}",
+    "(",
+    ")",
+    "?s",
+    "?p",
+    "?o",
+    ".",
+    ";",
+    ",",
+    "FILTER",
+    "OPTIONAL",
+    "UNION",
+    "GRAPH",
+    "<urn:x>",
+    "<https://w3id.org/pilotkg/ontology#Task>",
+    '"x"',
+    "'y'@zh",
+    "1",
+    "1.5",
+    "1e3",
+    "true",
+    "a",
+    "COUNT",
+    "DISTINCT",
+    "AS",
+    "?n",
+    "LIMIT",
+    "10",
+    "ORDER",
+    "BY",
+    "DESC",
+    "GROUP",
+    "BIND",
+    "VALUES",
+    "SERVICE",
+    "<http://127.0.0.1:1/>",
+    "INSERT",
+    "DATA",
+    "DELETE",
+    "LOAD",
+    "#",
+    "\r",
+    "\n",
+    "\\u0053",
+    "<<",
+    ">>",
+    "<<(",
+    ")>>",
+    "^^",
+    "|",
+    "/",
+    "^",
+    "!",
+    "+",
+    "-",
+    "ASK",
+    "CONSTRUCT",
+    "DESCRIBE",
+    "FROM",
+    "NAMED",
+    "PREFIX",
+    "pilot:",
+    "BASE",
+    "EXISTS",
+    "NOT",
+    "MINUS",
+    "REGEX",
+    "STR",
+    "LANG",
+    "TRIPLE",
+    "isTRIPLE",
+]
 
 
 def queries_of(folder: Path) -> list[str]:
@@ -40,7 +171,7 @@ def mutate(rng: random.Random, text: str) -> str:
         return text[:at] + " ".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 6))) + text[at:]
     if choice == 2:  # drop a slice
         a = rng.randrange(len(text) + 1)
-        return text[:a] + text[a + rng.randint(1, 40):]
+        return text[:a] + text[a + rng.randint(1, 40) :]
     if choice == 3:  # replace a character by a random one
         if not text:
             return text
@@ -81,8 +212,11 @@ def test_six_thousand_generated_requests_never_answer_5xx(app_factory, fixture_e
             if kind == 1:
                 response = client.get("/sparql", query_string=args, headers=headers)
             elif rng.random() < 0.5:
-                response = client.post("/sparql", data=query.encode("utf-8", "surrogatepass"),
-                                       headers={**headers, "Content-Type": "application/sparql-query"})
+                response = client.post(
+                    "/sparql",
+                    data=query.encode("utf-8", "surrogatepass"),
+                    headers={**headers, "Content-Type": "application/sparql-query"},
+                )
             else:
                 response = client.post("/sparql", data=args, headers=headers)
         if response.status_code >= 500 and response.status_code != 503:

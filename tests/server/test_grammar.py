@@ -32,8 +32,8 @@ def red_team(url: str) -> list[str]:
         f"SELECT * WHERE {{ ?s ?p 1e3SERVICE<{url}>{{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s ?p trueSERVICE<{url}>{{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s ?p falseSERVICE<{url}>{{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ ?s ?p \"x\"SERVICE<{url}>{{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ ?s ?p \"x\"@en SERVICE<{url}>{{ ?s ?p ?o }} }}",
+        f'SELECT * WHERE {{ ?s ?p "x"SERVICE<{url}>{{ ?s ?p ?o }} }}',
+        f'SELECT * WHERE {{ ?s ?p "x"@en SERVICE<{url}>{{ ?s ?p ?o }} }}',
         f"SELECT * WHERE {{ ?s ?p ?o }} # \rSERVICE <{url}> {{ }}",
         f"SELECT * WHERE {{ ?s ?p ?o . \r\n# c\rSERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ BIND(<{url}> AS ?e) # \rSERVICE ?e {{ ?s ?p ?o }} }}",
@@ -128,8 +128,10 @@ def test_with_an_allow_list_no_spelling_reaches_another_address(app_factory, fix
     app = app_factory(fixture_env["store"], service_allowlist=(canary.url + "allowed",))
     client = app.test_client()
     for query in red_team(canary.url + "sparql") + service_queries(canary.url):
-        for r in (client.get("/sparql", query_string={"query": query}),
-                  client.post("/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"})):
+        for r in (
+            client.get("/sparql", query_string={"query": query}),
+            client.post("/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"}),
+        ):
             assert r.status_code < 500, (query, r.status_code)
             assert "CANARY" not in r.get_data(as_text=True), query
     assert canary.requests == []

@@ -238,13 +238,15 @@ def test_a_statement_in_two_graphs_is_listed_once(trig_store, app_factory):
     """A triple held by a pilot's graph and by another (the vocabulary, a republished copy) is one
     statement: the page lists it, and its subject under "Referenced by", once."""
     pk = "https://w3id.org/pilotkg/"
-    triples = (f"<{pk}id/pilot/a-2024/task/1-1> <{pk}ontology#sector> <{pk}id/sector/finance> ."
-               f" <{pk}id/sector/finance> <http://www.w3.org/2004/02/skos/core#prefLabel> \"金融服务\"@zh .")
+    triples = (
+        f"<{pk}id/pilot/a-2024/task/1-1> <{pk}ontology#sector> <{pk}id/sector/finance> ."
+        f' <{pk}id/sector/finance> <http://www.w3.org/2004/02/skos/core#prefLabel> "金融服务"@zh .'
+    )
     store = trig_store(f"<{pk}graph/one> {{ {triples} }}\n<{pk}graph/two> {{ {triples} }}\n")
     client = app_factory(store).test_client()
     page = client.get("/id/sector/finance.html").get_data(as_text=True)
     assert page.count("金融服务") >= 1
-    referenced = page[page.index("Referenced by"):]
+    referenced = page[page.index("Referenced by") :]
     assert referenced.count('<span class="iri">') == 1, referenced
-    statements = page[page.index("<h2>Statements</h2>"): page.index("Referenced by")]
+    statements = page[page.index("<h2>Statements</h2>") : page.index("Referenced by")]
     assert statements.count("<li>") == 1, statements

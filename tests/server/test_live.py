@@ -138,8 +138,11 @@ def test_long_get_query_gets_414_or_413(live_server):
         urllib.request.urlopen(live_server + "/sparql?" + urllib.parse.urlencode({"query": query}))
     assert info.value.code == 414
     with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(urllib.request.Request(live_server + "/sparql", data=query.encode(),
-                                                      headers={"Content-Type": "application/sparql-query"}))
+        urllib.request.urlopen(
+            urllib.request.Request(
+                live_server + "/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"}
+            )
+        )
     assert info.value.code == 413
 
 

@@ -198,8 +198,11 @@ def test_format_names_clients_send(client):
     r = client.get("/sparql", query_string={"query": construct, "format": "rdf+xml"})
     assert r.status_code == 200 and r.mimetype == "application/rdf+xml"
     assert len(rdflib.Graph().parse(data=r.data, format="xml")) == 3
-    r = client.get("/sparql", query_string={"query": "ASK {}", "format": "nonsense"},
-                   headers={"Accept": "application/sparql-results+xml"})
+    r = client.get(
+        "/sparql",
+        query_string={"query": "ASK {}", "format": "nonsense"},
+        headers={"Accept": "application/sparql-results+xml"},
+    )
     assert r.status_code == 200 and r.mimetype == "application/sparql-results+xml"
 
 
@@ -309,12 +312,22 @@ def test_metrics_in_the_prometheus_text_format(client):
     r = client.get("/metrics")
     assert r.status_code == 200 and r.mimetype == "text/plain"
     families = {f.name: f for f in text_string_to_metric_families(r.get_data(as_text=True))}
-    answered = {(s.labels["route"], s.labels["status"]) for s in families["pilotkg_requests"].samples
-                if s.name == "pilotkg_requests_total"}
+    answered = {
+        (s.labels["route"], s.labels["status"])
+        for s in families["pilotkg_requests"].samples
+        if s.name == "pilotkg_requests_total"
+    }
     assert ("/sparql", "200") in answered and ("(no route)", "404") in answered
-    for name in ("pilotkg_request_seconds", "pilotkg_query_timeouts", "pilotkg_query_rejections",
-                 "pilotkg_slow_lane_queries", "pilotkg_cache_bytes", "pilotkg_cache_hits",
-                 "pilotkg_worker_pool_restarts", "pilotkg_build_switches"):
+    for name in (
+        "pilotkg_request_seconds",
+        "pilotkg_query_timeouts",
+        "pilotkg_query_rejections",
+        "pilotkg_slow_lane_queries",
+        "pilotkg_cache_bytes",
+        "pilotkg_cache_hits",
+        "pilotkg_worker_pool_restarts",
+        "pilotkg_build_switches",
+    ):
         assert name in families, name
 
 
