@@ -28,7 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from pilotkg.graph import output, publish
+from pilotkg.graph import output, publish, search_index
 from pilotkg.graph.report import report_of_sections
 from pilotkg.graph.similarity import MAX_LINKS, Item, link_lines, measure_items, task_items
 from pilotkg.graph.void import void_graph
@@ -335,9 +335,11 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
                 ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(statistics.graph))
                 for t in ox.parse(path=statistics.nt, format=ox.RdfFormat.N_TRIPLES)
             )
+            clock.lap(f"statistics counted, checked and stored ({statistics.triples} triples)")
+            search_index.write_index(store, staging)
             publish.close_store(store)
             del store
-            clock.lap(f"statistics counted, checked and stored ({statistics.triples} triples)")
+            clock.lap("search index written")
             parts.append(statistics)
             files_out, counts = publish.write_dumps(
                 parts,

@@ -27,12 +27,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
     app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # Chinese as itself in JSON answers (Flask 3 reads this one)
     app.jinja_env.autoescape = True  # every template, whatever its extension
     rt = Runtime.create(settings)
     app.extensions["pilotkg"] = rt
     atexit.register(lambda: rt.pool.close())  # the pool of the build served last
 
-    from pilotkg.server import compare, dumps, linkeddata, ontology, pages, sparql
+    from pilotkg.server import compare, dumps, linkeddata, ontology, pages, search, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linkeddata.bp)
@@ -40,6 +41,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(compare.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(ontology.bp)
+    app.register_blueprint(search.bp)
 
     from pilotkg.server import metrics
 
