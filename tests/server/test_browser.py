@@ -127,3 +127,22 @@ def test_two_plans_side_by_side_in_the_browser(page, two_plans_server):
     assert link.get_attribute("href").startswith("/id/pilot/wuhan-2022/task/")
     assert page.locator("#alignment-csv").get_attribute("href") == "/compare/wuhan-2022/chengdu-2023.csv"
     assert not page.errors, page.errors
+
+
+def test_search_from_the_box_on_a_page(page, two_plans_server):
+    """Type into the search box of any page, land on /search with the matches marked, filter,
+    follow a result."""
+    page.goto(two_plans_server + "/compare")
+    page.fill("form.site-search input[name=q]", "软件名园")
+    page.press("form.site-search input[name=q]", "Enter")
+    page.wait_for_url("**/search?q=*")
+    results = page.locator("ol.search-results li")
+    assert results.count() >= 4  # the task and its measure in both pilots, and the paragraphs
+    assert page.locator("ol.search-results mark").first.inner_text() == "软件名园"
+    page.fill("form.search-form input[name=pilot]", "chengdu-2023")
+    page.select_option("form.search-form select[name=kind]", "task")
+    page.click("form.search-form button")
+    assert page.locator("ol.search-results li").count() == 1
+    page.locator("ol.search-results li a").first.click()
+    page.wait_for_url("**/id/pilot/chengdu-2023/task/1-3*")
+    assert not page.errors, page.errors
