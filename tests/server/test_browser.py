@@ -146,3 +146,34 @@ def test_search_from_the_box_on_a_page(page, two_plans_server):
     page.locator("ol.search-results li a").first.click()
     page.wait_for_url("**/id/pilot/chengdu-2023/task/1-3*")
     assert not page.errors, page.errors
+
+
+def test_yasgui_links_stay_local_and_a_cut_answer_says_so(page, serve_store, fixture_env, tmp_path):
+    """Result links to the dataset's IRIs open the local /id/ pages (the IRIs shown unchanged);
+    an answer cut at PILOTKG_MAX_ROWS says so above the results."""
+    with serve_store(
+        fixture_env["store"],
+        tmp_path / "server.log",
+        PILOTKG_DIST=str(fixture_env["dist"]),
+        PILOTKG_QUERIES=str(fixture_env["queries"]),
+        PILOTKG_MAX_ROWS="3",
+    ) as url:
+        page.goto(url + "/query")
+        page.wait_for_function("window.pilotkgYasgui !== undefined", timeout=20_000)
+        query = "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"https://w3id.org/pilotkg/id/\")) }"
+        page.evaluate("q => { const y = window.pilotkgYasgui.getTab().getYasqe(); y.setValue(q); y.query(); }", query)
+        page.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=20_000)
+        notice = page.locator("#truncation-notice")
+        notice.wait_for(state="visible", timeout=10_000)
+        assert "incomplete" in notice.inner_text() and "3 rows" in notice.inner_text()
+        hrefs = page.eval_on_selector_all(
+            ".yasr table.dataTable a[href]", "els => els.map(e => e.getAttribute('href'))"
+        )
+        assert any(h.startswith("/id/") for h in hrefs)
+        assert not [h for h in hrefs if h.startswith("https://w3id.org/pilotkg/id/")]
+        assert "https://w3id.org/pilotkg/id/" in page.locator(".yasr").inner_text()  # the IRIs as they are
+        page.evaluate(
+            "q => { const y = window.pilotkgYasgui.getTab().getYasqe(); y.setValue(q); y.query(); }", "ASK {}"
+        )
+        notice.wait_for(state="hidden", timeout=10_000)
+        assert not page.errors, page.errors
