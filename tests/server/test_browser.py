@@ -160,7 +160,7 @@ def test_yasgui_links_stay_local_and_a_cut_answer_says_so(page, serve_store, fix
     ) as url:
         page.goto(url + "/query")
         page.wait_for_function("window.pilotkgYasgui !== undefined", timeout=20_000)
-        query = "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"https://w3id.org/pilotkg/id/\")) }"
+        query = 'SELECT ?s ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "https://w3id.org/pilotkg/id/")) }'
         page.evaluate("q => { const y = window.pilotkgYasgui.getTab().getYasqe(); y.setValue(q); y.query(); }", query)
         page.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=20_000)
         notice = page.locator("#truncation-notice")
