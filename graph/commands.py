@@ -171,12 +171,24 @@ def query(query: str, out: Path, fmt: str) -> None:
         return
     names = [v.value for v in results.variables]
     rows = [[_term(solution[name]) for name in names] for solution in results]
-    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    click.echo(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    widths = [max([display_width(n), *(display_width(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    click.echo(" | ".join(pad(n, w) for n, w in zip(names, widths, strict=True)))
     click.echo("-+-".join("-" * w for w in widths))
     for row in rows:
-        click.echo(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+        click.echo(" | ".join(pad(v, w) for v, w in zip(row, widths, strict=True)))
     click.echo(f"({len(rows)} rows)", err=True)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide and full-width characters (汉字) take two,
+    combining marks none."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
 
 STATS = """

@@ -115,3 +115,17 @@ def test_validate_command(tmp_path, wuhan_text):
     bad.write_text(wuhan_text[: wuhan_text.index("表 3 ")], encoding="utf-8")
     refused = CliRunner().invoke(main, ["validate", str(bad)])
     assert refused.exit_code == 1 and "truncated" in refused.output
+
+
+def test_query_table_lines_up_chinese_columns(built):
+    """`--format table` pads by display width: a Chinese character takes two columns."""
+    from pilotkg.graph.commands import display_width
+
+    rq = ROOT / "queries" / "tasks-per-sector.rq"
+    out = CliRunner().invoke(main, ["query", str(rq), "--out", str(built), "--format", "table"]).output
+    lines = [line for line in out.splitlines() if " | " in line]
+    assert len(lines) > 3 and any("金融服务" in line for line in lines)
+    bars = {tuple(i for i in range(len(line)) if line[i] == "|") for line in lines}  # character positions differ…
+    columns = {tuple(display_width(line[:i]) for i in range(len(line)) if line[i] == "|") for line in lines}
+    assert len(columns) == 1 and len(bars) > 1  # …but every bar stands in the same terminal column
+    assert display_width("金融") == 4 and display_width("ab") == 2
