@@ -73,6 +73,7 @@ class BuiltPilot:
     measure_items: list[Item]
     part: publish.Part
     problem: str | None  # the gate's report, None when the graph conforms
+    search_rows: list[tuple]  # its rows of the search index (graph/search_index.py)
 
 
 @dataclass(slots=True)
@@ -203,7 +204,8 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     ahead = _WORKER.pop("read_ahead", None)
     plan = ahead.result() if ahead is not None else load_plan(path, _WORKER["vocabulary"])  # type: ignore[union-attr,arg-type]
     name = f"{base}graph/{plan.slug}"
-    triples = publish.ox_triples(plan_triples(plan, base))
+    written = plan_triples(plan, base)
+    triples = publish.ox_triples(written)
     gate = _WORKER["pilot_gate"]
     problem = gate.check(name, triples) if gate is not None else None  # type: ignore[attr-defined]
     part = publish.write_part(triples, name, _WORKER["parts"], f"pilot-{index:06d}")  # type: ignore[arg-type]
@@ -219,6 +221,7 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
         measure_items([plan], base),
         part,
         problem,
+        search_index.rows_of_graph(written),
     )
 
 
@@ -336,18 +339,23 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
                 for t in ox.parse(path=statistics.nt, format=ox.RdfFormat.N_TRIPLES)
             )
             clock.lap(f"statistics counted, checked and stored ({statistics.triples} triples)")
-            search_index.write_index(store, staging)
+            parts.append(statistics)
+            # The search index reads the store while the dumps are written from the part files
+            # (pyoxigraph and SQLite let go of the GIL): the two overlap.
+            with ThreadPoolExecutor(1) as indexer:
+                indexing = indexer.submit(
+                    search_index.write_index, store, staging, [row for p in pilots for row in p.search_rows]
+                )
+                files_out, counts = publish.write_dumps(
+                    parts,
+                    staging,
+                    None if isinstance(pool, _Inline) else pool,
+                    merged=[parts_dir / "base.nt", statistics.nt],
+                )
+                indexing.result()
             publish.close_store(store)
             del store
-            clock.lap("search index written")
-            parts.append(statistics)
-            files_out, counts = publish.write_dumps(
-                parts,
-                staging,
-                None if isinstance(pool, _Inline) else pool,
-                merged=[parts_dir / "base.nt", statistics.nt],
-            )
-            clock.lap(f"dumps written ({counts.triples} triples)")
+            clock.lap(f"dumps and search index written ({counts.triples} triples)")
         report = report_of_sections([p.report for p in pilots])
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
         files_out.append(staging / "discrepancies.md")

@@ -5,9 +5,10 @@ substring of three characters or more is found through it. Most Chinese words ha
 (``金融``), which no trigram holds, so a second, contentless FTS5 table indexes every text's
 overlapping character pairs as tokens (rowids shared with the first): a two-character word is one
 token there, a one-character word a prefix. One row per task, measure, narrative paragraph, agency and sector, with
-what the filters need (pilot, table, sector, measure type) beside the text. The rows are read
-from the built store with SPARQL, so the index holds exactly what the graph says; it is written
-into the build's staging folder and published with it, atomically.
+what the filters need (pilot, table, sector, measure type) beside the text. A pilot's rows are
+read from the triples of its own named graph as the build writes it (:func:`rows_of_graph`, in the
+build's workers), the agencies' and sectors' from the store, so the index holds exactly what the
+graph says; it is written into the build's staging folder and published with it, atomically.
 """
 
 from __future__ import annotations
@@ -54,15 +55,78 @@ QUERIES = {
 }
 
 
+PILOT = "https://w3id.org/pilotkg/ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+GRAPH_KINDS = {PILOT + "Task": "task", PILOT + "Measure": "measure", PILOT + "Paragraph": "paragraph"}
+
+
+_NEEDED = frozenset(
+    {
+        RDF_TYPE,
+        RDFS_LABEL,
+        PREF_LABEL,
+        *(
+            PILOT + p
+            for p in ("text", "ofTask", "ofPilot", "inTable", "tableNumber", "sector", "derivedSector", "measureType")
+        ),
+    }
+)
+
+
+def rows_of_graph(triples) -> list[tuple]:
+    """The index rows of one pilot's graph (tasks, measures, paragraphs), from its triples
+    ``(subject, predicate, object)`` (rdflib terms or anything whose str() is the IRI or text)."""
+    props: dict[str, dict[str, list]] = {}
+    for s, p, o in triples:
+        p = str(p)
+        if p in _NEEDED:  # about a third of a plan's triples
+            props.setdefault(str(s), {}).setdefault(p, []).append(o)
+
+    def one(node: str | None, prop: str, lang: str | None = None) -> str | None:
+        for value in props.get(node or "", {}).get(prop, ()):
+            if lang is None or getattr(value, "language", None) == lang:
+                return str(value)
+        return None
+
+    out = []
+    for node, values in props.items():
+        kind = next((GRAPH_KINDS[str(t)] for t in values.get(RDF_TYPE, ()) if str(t) in GRAPH_KINDS), None)
+        if kind is None:
+            continue
+        task = one(node, PILOT + "ofTask") if kind == "measure" else node
+        pilot = str(node).split("/paragraph/", 1)[0] if kind == "paragraph" else one(task, PILOT + "ofPilot")
+        table = one(one(task, PILOT + "inTable"), PILOT + "tableNumber") if kind != "paragraph" else None
+        sector = None
+        if kind != "paragraph":
+            sector = one(task, PILOT + "sector") or one(task, PILOT + "derivedSector")
+        out.append(
+            (
+                one(node, PILOT + "text") or "",
+                one(node, RDFS_LABEL, "en") or "",
+                str(node),
+                kind,
+                pilot,
+                one(pilot, PREF_LABEL, "en"),
+                int(table) if table is not None else None,
+                sector,
+                one(node, PILOT + "measureType") if kind == "measure" else None,
+            )
+        )
+    return sorted(out, key=lambda r: (list(GRAPH_KINDS.values()).index(r[3]), r[2]))
+
+
 def _value(solution: ox.QuerySolution, name: str) -> str | None:
     term = solution[name]
     return None if term is None else term.value
 
 
-def rows(store: ox.Store) -> list[tuple]:
-    """The index rows, in a stable order (kind, then IRI)."""
+def rows(store: ox.Store, kinds: tuple[str, ...] = tuple(QUERIES)) -> list[tuple]:
+    """The index rows of ``kinds`` read from the store, in a stable order (kind, then IRI)."""
     out = []
-    for kind, query in QUERIES.items():
+    for kind in kinds:
+        query = QUERIES[kind]
         found = []
         for s in store.query(_PREFIXES + query, use_default_graph_as_union=True):
             table = _value(s, "table") if "?table" in query else None
@@ -89,8 +153,9 @@ def pairs(text: str) -> str:
     return " ".join(chars[i : i + 2] for i in range(len(chars) - 1))
 
 
-def write_index(store: ox.Store, folder: Path) -> Path:
-    """Write ``folder/search/search.sqlite`` from the graph in ``store``; its path."""
+def write_index(store: ox.Store, folder: Path, pilot_rows: list[tuple] | None = None) -> Path:
+    """Write ``folder/search/search.sqlite``; its path. ``pilot_rows``: the pilots' rows from
+    :func:`rows_of_graph` (read from ``store`` when not given); agencies and sectors always are."""
     path = folder / INDEX
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
@@ -102,7 +167,7 @@ def write_index(store: ox.Store, folder: Path) -> Path:
             + ", tokenize='trigram')"
         )
         db.execute("CREATE VIRTUAL TABLE pairs USING fts5(grams, content='', tokenize='unicode61 remove_diacritics 0')")
-        found = rows(store)
+        found = rows(store) if pilot_rows is None else list(pilot_rows) + rows(store, ("agency", "sector"))
         db.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * len(COLUMNS))})", found)
         db.executemany(
             "INSERT INTO pairs(rowid, grams) VALUES (?, ?)",

@@ -96,3 +96,24 @@ def test_a_build_without_an_index_says_so(app_factory, fixture_env):
     client = app_factory(fixture_env["store"]).test_client()
     assert client.get("/search", query_string={"q": "金融", "format": "json"}).status_code == 503
     assert "no search index" in client.get("/search", query_string={"q": "金融"}).get_data(as_text=True)
+
+
+def test_the_rows_a_build_takes_from_each_graph_are_what_the_store_says(tmp_path_factory):
+    """The build reads a pilot's index rows from the triples it writes (in its workers); they are
+    the rows SPARQL over the built store gives."""
+    import pyoxigraph as ox
+
+    from pilotkg.graph import search_index
+    from pilotkg.graph.build import build
+    from pilotkg.loaders.plan_text import load_plan_text
+    from pilotkg.loaders.to_rdf import plan_triples
+    from pilotkg.loaders.vocabulary import Vocabulary
+
+    out = tmp_path_factory.mktemp("rows") / "dist"
+    build([SOURCES_DIR / "wuhan-2022.txt"], out)
+    plan = load_plan_text(SOURCES_DIR / "wuhan-2022.txt", Vocabulary.load())
+    from_graph = search_index.rows_of_graph(plan_triples(plan, "https://w3id.org/pilotkg/"))
+    store = ox.Store.read_only(str(out / "store"))
+    from_store = search_index.rows(store, ("task", "measure", "paragraph"))
+    assert len(from_graph) == 90 + sum(len(t.measures) for t in plan.tasks()) + 16
+    assert sorted(from_graph, key=lambda r: r[2]) == sorted(from_store, key=lambda r: r[2])
