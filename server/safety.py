@@ -6,12 +6,13 @@ and every ``ServiceGraphPattern`` anywhere in it (subqueries, OPTIONAL, FILTER E
 resolved — prefixed names and BASE-relative IRIs included — and checked against the operator's
 allow-list (empty by default).
 
-Fast path: a query whose text — after the ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes SPARQL applies
-before parsing, NFKC normalisation and case folding — does not contain "service" anywhere cannot
-call one, and skips the parse. Every other query is parsed in full, and a small lexer
-(:func:`code_text`: code, strings, IRIs, comments) gives a second opinion: a SERVICE keyword the
-lexer sees in the code but the parse does not find is a disagreement between two readings of the
-query, and the query is refused. Oxigraph ends comments at ``\\r`` as well as ``\\n``; both
+Fast path: a query whose code and IRIs — after the ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes SPARQL
+applies before parsing, NFKC normalisation and case folding, as cut by a small lexer
+(:func:`code_text`: code, strings, IRIs, comments) — do not contain "service" cannot call one,
+and skips the parse ("service" in string literals and comments costs nothing: "Financial
+services"@en). Every other query is parsed in full; the lexer gives a second opinion: a SERVICE
+keyword it sees in the code that the parse does not find is a disagreement between two readings
+of the query, and the query is refused. Oxigraph ends comments at ``\\r`` as well as ``\\n``; both
 readings here do too. A query that mentions SERVICE but cannot be parsed by rdflib is refused
 (fail closed). The W3C SPARQL syntax tests and every red-team spelling in tests/server check
 that what this lets through never makes Oxigraph open a connection.
@@ -36,8 +37,9 @@ _NAME_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _NAME_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:-")
 
 
-def code_text(text: str) -> str | None:
-    """The code of an (unescaped) query: comments blanked, strings as ``""``, IRIs as ``<>``.
+def code_text(text: str, iris: list[str] | None = None) -> str | None:
+    """The code of an (unescaped) query: comments blanked, strings as ``""``, IRIs as ``<>``
+    (their texts appended to ``iris`` when given: ``<`` may also be a less-than).
 
     Returns None when the text cannot be cut safely (an unterminated string, say).
     """
@@ -75,6 +77,8 @@ def code_text(text: str) -> str | None:
         elif c == "<":
             m = _IRIREF.match(text, i)
             if m:
+                if iris is not None:
+                    iris.append(m.group())
                 out.append(" <> ")
                 i = m.end()
             else:
@@ -231,11 +235,11 @@ def check_nesting(text: str) -> None:
 def analyse(text: str, allowlist: tuple[str, ...] | frozenset[str] = ()) -> Analysis:
     """Check a query; raise :class:`Refused` when it would reach the network.
 
-    Any query whose text mentions "service" anywhere (after unescaping and folding: in code,
-    strings, IRIs or comments alike) is parsed in full, and the parse decides. The lexer is then
-    only a second opinion: where it sees a SERVICE keyword the parse does not, the two grammars
-    disagree and the query is refused (fail closed). Oxigraph ends a comment at ``\r`` as well as
-    at ``\n``, so both readings here see ``\r`` as a line end.
+    Any query whose code or IRIs mention "service" (after unescaping and folding; glued to a name
+    or a number too) is parsed in full, and the parse decides; "service" in strings and comments
+    only does not need it. The lexer is then a second opinion: where it sees a SERVICE keyword the
+    parse does not, the two grammars disagree and the query is refused (fail closed). Oxigraph
+    ends a comment at ``\r`` as well as at ``\n``, so both readings here see ``\r`` as a line end.
 
     Syntax errors are left to pyoxigraph (whose parser runs the query and gives the message),
     except that a query mentioning SERVICE which rdflib cannot parse is refused here.
@@ -246,14 +250,18 @@ def analyse(text: str, allowlist: tuple[str, ...] | frozenset[str] = ()) -> Anal
     if "service" not in folded and "from" not in folded:
         return result
     text = text.replace("\r", "\n")  # what Oxigraph reads as a line end, for both readings below
-    code = code_text(unescape(text))
+    iris: list[str] = []
+    code = code_text(unescape(text), iris)
     if code is None:  # could not cut it safely: decide with the full parse
-        lexer_service = mentions_from = True
+        lexer_service = mentions_from = mentions_service = True
     else:
-        lexer_service = bool(keyword_positions(code, "service"))
+        lexer_service = bool(keyword_positions(code, "service"))  # a keyword with clean edges
         result.has_dataset = bool(_FROM.search(code))
         mentions_from = False
-    mentions_service = "service" in folded
+        # "service" anywhere in the code, glued to a name or a number (1SERVICE, trueSERVICE)
+        # included, or inside what looked like an IRI (<2)SERVICE#> may be a less-than): parse.
+        # Only strings and comments, which both readings cut alike, cannot hide it.
+        mentions_service = "service" in scan_text(code) or any("service" in scan_text(iri) for iri in iris)
     if not mentions_service and not mentions_from:
         return result
 

@@ -40,6 +40,9 @@ def red_team(url: str) -> list[str]:
         f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o<?s)SERVICE<{url}>{{?s ?p ?o}} }}",
         f"SELECT * WHERE {{ ?s ?p ?o FILTER(1<2)SERVICE<{url}>{{?s ?p ?o}}FILTER(2>1) }}",
         f"SELECT * WHERE {{ VALUES ?x {{ 1 }}SERVICE<{url}>{{?s ?p ?o}} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o<2)#>\n SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s <urn:a{{#> ?o .\n SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f'SELECT * WHERE {{ ?s ?p "services" . # service\n SERVICE <{url}> {{ ?s ?p ?o }} }}',
         "SELECT * WHERE { ?s ?p ?o } VALUES ?x { 1 } # \r",
     ]
 
