@@ -12,7 +12,7 @@ import logging
 import os
 import resource
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
@@ -210,7 +210,11 @@ def _run(job: Job) -> Answer:
                 return Answer(406, form="select", message="A SELECT query answers with SPARQL results formats.")
             return _solutions(result, job)
         if job.graph_format is None:
-            return Answer(406, form="graph", message="A CONSTRUCT or DESCRIBE query answers with RDF formats.")
+            if job.result_format not in ("json", "xml"):
+                return Answer(406, form="graph", message="A CONSTRUCT or DESCRIBE query answers with RDF formats.")
+            # the client accepts SPARQL results JSON or XML only (rdflib's SPARQLStore with returnFormat
+            # json or xml sends that for every query): a graph answers in the default RDF format, Turtle
+            job = replace(job, graph_format="turtle")
         return _triples(result, job)
     except OSError as exc:  # evaluation errors surface while iterating
         return Answer(500, message=f"Query evaluation failed: {exc}")

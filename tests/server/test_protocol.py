@@ -341,3 +341,19 @@ def test_access_log_lines_escape_control_characters(app_factory, fixture_env, ca
     lines = [r.getMessage() for r in caplog.records if r.name == "pilotkg.access"]
     assert lines and all("\n" not in line and "\x1b" not in line and "\x00" not in line for line in lines)
     assert "\\x0a" in lines[-1] and "\\x1b" in lines[-1] and " 404 " in lines[-1]
+
+
+def test_a_construct_asked_for_as_sparql_results_json_answers_turtle(client):
+    """rdflib's SPARQLStore (returnFormat json) asks every query for SPARQL results JSON; a graph
+    answers in the default RDF format instead of 406. Other result-only types (CSV) stay 406."""
+    query = "CONSTRUCT WHERE { ?s a <https://w3id.org/pilotkg/ontology#Task> } LIMIT 2"
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle" and b"Task" in r.data
+
+
+def test_rdflib_sparqlstore_construct_with_json_return_format(live_server):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(live_server + "/sparql", returnFormat="json")
+    graph = store.query("CONSTRUCT WHERE { ?s a <https://w3id.org/pilotkg/ontology#Task> }").graph
+    assert len(graph) >= 2
