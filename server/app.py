@@ -80,7 +80,25 @@ def content_security_policy() -> str:
     )
 
 
+CACHEABLE = ("/id/", "/graph/", "/sparql", "/ontology", "/search")
+MAX_AGE = 60  # seconds a client or proxy may reuse an answer: the store is read-only between builds
+
+
+def _validators(response: Response) -> None:
+    """ETag and Cache-Control on successful reads of the Linked Data documents and the endpoint,
+    so clients and caches can revalidate (304) instead of fetching again."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.is_streamed:
+        return
+    if not request.path.startswith(CACHEABLE):
+        return
+    response.headers.setdefault("Cache-Control", f"public, max-age={MAX_AGE}")
+    if "ETag" not in response.headers:
+        response.add_etag()
+    response.make_conditional(request)
+
+
 def _headers(response: Response) -> Response:
+    _validators(response)
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

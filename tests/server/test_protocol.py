@@ -357,3 +357,15 @@ def test_rdflib_sparqlstore_construct_with_json_return_format(live_server):
     store = SPARQLStore(live_server + "/sparql", returnFormat="json")
     graph = store.query("CONSTRUCT WHERE { ?s a <https://w3id.org/pilotkg/ontology#Task> }").graph
     assert len(graph) >= 2
+
+
+def test_documents_and_answers_carry_validators(client):
+    """/id/ documents and SPARQL answers have an ETag and Cache-Control; a matching
+    If-None-Match gets 304 without a body."""
+    for path, args in (("/id/pilot/wuhan-2022.ttl", {}), ("/sparql", {"query": "ASK {}"})):
+        r = client.get(path, query_string=args)
+        assert r.status_code == 200 and r.headers["ETag"] and "max-age" in r.headers["Cache-Control"], path
+        again = client.get(path, query_string=args, headers={"If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b"", path
+    r = client.get("/sparql", query_string={"query": "SELEC"})
+    assert r.status_code == 400 and "ETag" not in r.headers
