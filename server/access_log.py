@@ -32,13 +32,9 @@ def install(app: Flask) -> None:
         log.setLevel(logging.INFO)
         log.propagate = False
 
-    @app.before_request
-    def _start() -> None:
-        g.pilotkg_access_started = time.perf_counter()
-
     @app.after_request
     def _line(response: Response) -> Response:
-        started = g.get("pilotkg_access_started")
+        started = g.get("pilotkg_started")  # set by the metrics hook, which every app has
         took = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         target = request.path + (("?" + request.query_string.decode("latin-1")) if request.query_string else "")
         log.info(

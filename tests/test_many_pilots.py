@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from pilotkg.cli import main
 from pilotkg.paths import SOURCES_DIR
+from tests.copies import chengdu_copy
 
 CSV = """table,table_title,group,sector,number,text
 1,推动服务业重点行业领域深化改革扩大开放,充分竞争性服务业,科技服务,1,支持杭州市创建中国软件名园。
@@ -36,13 +37,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     (sources / "hangzhou-2023.csv").write_text(CSV, encoding="utf-8")
     (sources / "hangzhou-2023.meta.toml").write_text(META, encoding="utf-8")
     text = (SOURCES_DIR / "wuhan-2022.txt").read_text(encoding="utf-8")
-    chengdu = (
-        text.replace("武汉", "成都")
-        .replace("湖北省", "四川省")
-        .replace("（湖北）", "（四川）")
-        .replace("2022年12月29日", "2023年3月1日")
-        .replace("〔2022〕211号", "〔2023〕45号")
-    )
+    chengdu = chengdu_copy(text)
     (sources / "chengdu-2023.txt").write_text(chengdu, encoding="utf-8")
     out = tmp_path_factory.mktemp("out") / "dist"
     result = CliRunner().invoke(main, ["build", str(SOURCES_DIR), str(sources), "--out", str(out), "-q"])

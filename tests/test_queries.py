@@ -29,6 +29,7 @@ import pytest
 from rdflib.plugins.sparql import prepareQuery
 
 from pilotkg.paths import QUERIES_DIR, SOURCES_DIR
+from tests.copies import chengdu_copy
 
 EXPECTED_DIR = Path(__file__).parent / "expected" / "queries"
 QUERIES = sorted(QUERIES_DIR.glob("*.rq"))
@@ -384,14 +385,7 @@ def two_pilots(tmp_path_factory, source, with_statistics) -> ox.Store:
     from pilotkg.graph.build import build
 
     folder = tmp_path_factory.mktemp("two-sources")
-    text = (
-        source.replace("武汉", "成都")
-        .replace("湖北省", "四川省")
-        .replace("（湖北）", "（四川）")
-        .replace("2022年12月29日", "2023年3月1日")
-        .replace("〔2022〕211号", "〔2023〕45号")
-        .replace("争取将", "推动将")
-    )
+    text = chengdu_copy(source, reword=True)
     (folder / "chengdu-2023.txt").write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("two-build") / "dist"
     build([WUHAN, folder / "chengdu-2023.txt"], out)

@@ -9,6 +9,7 @@ import pytest
 
 from pilotkg.loaders.errors import LoadError
 from pilotkg.loaders.plan_text import load_plan_text
+from tests.copies import chengdu_copy
 
 
 def _signature(plan) -> list[tuple]:
@@ -22,13 +23,7 @@ def _write(tmp_path: Path, text: str, name: str = "variant.txt") -> Path:
 
 
 def test_another_city_and_date(tmp_path, vocabulary, wuhan_text, wuhan_plan):
-    text = (
-        wuhan_text.replace("武汉", "成都")
-        .replace("湖北省", "四川省")
-        .replace("（湖北）", "（四川）")
-        .replace("2022年12月29日", "2023年3月1日")
-        .replace("〔2022〕211号", "〔2023〕45号")
-    )
+    text = chengdu_copy(wuhan_text)
     plan = load_plan_text(_write(tmp_path, text), vocabulary)
     assert plan.slug == "chengdu-2023"
     assert plan.city == "成都市"

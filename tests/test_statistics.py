@@ -22,6 +22,7 @@ from rdflib.namespace import RDF
 
 from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads
 from pilotkg.paths import ROOT, SHAPES_DIR, SOURCES_DIR, STATISTICS_DIR
+from tests.copies import chengdu_copy
 
 BASE = "https://w3id.org/pilotkg/"
 PK = f"{BASE}id/"
@@ -97,14 +98,7 @@ def many(tmp_path_factory, with_statistics) -> ox.Store:
     folder = tmp_path_factory.mktemp("statistics-sources")
     generator.generate(folder, 3, seed=5)
     wuhan = (SOURCES_DIR / "wuhan-2022.txt").read_text(encoding="utf-8")
-    chengdu = (
-        wuhan.replace("武汉", "成都")
-        .replace("湖北省", "四川省")
-        .replace("（湖北）", "（四川）")
-        .replace("2022年12月29日", "2023年3月1日")
-        .replace("〔2022〕211号", "〔2023〕45号")
-        .replace("争取将", "推动将")
-    )
+    chengdu = chengdu_copy(wuhan, reword=True)
     (folder / "chengdu-2023.txt").write_text(chengdu, encoding="utf-8")
     (folder / "hangzhou-2023.csv").write_text(
         "table,table_title,group,sector,number,text\n"

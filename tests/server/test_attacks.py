@@ -12,6 +12,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from tests.copies import chengdu_copy
+
 PROBE = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
 
 
@@ -180,9 +182,7 @@ def test_a_rebuild_under_load_is_served_without_a_restart(serve_store, tmp_path)
 
     wuhan = SOURCES_DIR / "wuhan-2022.txt"
     copy = tmp_path / "chengdu-2023.txt"
-    text = wuhan.read_text(encoding="utf-8").replace("武汉", "成都").replace("湖北省", "四川省")
-    text = text.replace("2022年12月29日", "2023年3月1日").replace("〔2022〕211号", "〔2023〕45号")
-    copy.write_text(text, encoding="utf-8")
+    copy.write_text(chengdu_copy(wuhan.read_text(encoding="utf-8")), encoding="utf-8")
     out = tmp_path / "dist"
     build([wuhan], out)
     with serve_store(

@@ -12,6 +12,7 @@ import pytest
 
 from pilotkg.graph.similarity import mask_places
 from pilotkg.paths import SOURCES_DIR
+from tests.copies import chengdu_copy
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -169,14 +170,7 @@ def two_pilots(tmp_path_factory, app_factory):
     from pilotkg.graph.build import build
 
     wuhan = SOURCES_DIR / "wuhan-2022.txt"
-    text = (
-        wuhan.read_text(encoding="utf-8")
-        .replace("武汉", "成都")
-        .replace("湖北省", "四川省")
-        .replace("（湖北）", "（四川）")
-        .replace("2022年12月29日", "2023年3月1日")
-        .replace("〔2022〕211号", "〔2023〕45号")
-    )
+    text = chengdu_copy(wuhan.read_text(encoding="utf-8"))
     folder = tmp_path_factory.mktemp("two-pilot-sources")
     (folder / "chengdu-2023.txt").write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("two-pilot-build") / "dist"
