@@ -23,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyoxigraph as ox
+from scipy import sparse
 
 from pilotkg.graph.similarity import Item, score_literal, shingles
 from pilotkg.loaders.align import word_diff
@@ -72,20 +74,21 @@ def align(
     b_slug: str,
     b_tasks: Sequence[Item],
     threshold: float = ALIGN_THRESHOLD,
-    grams: dict[str, list[frozenset[str]]] | None = None,
+    cache: Grams | None = None,
 ) -> Alignment:
     """The alignment of pilot A's tasks with pilot B's, in A's document order (B's lone tasks after
-    the A task they follow in B's order). ``grams`` caches each pilot's n-gram sets by slug (a build
-    aligns a pilot with several others)."""
+    the A task they follow in B's order). ``cache`` keeps each pilot's n-grams (a build aligns a
+    pilot with several others)."""
     items = [*a_tasks, *b_tasks]
     split = len(a_tasks)
-    grams = {} if grams is None else grams
-    for slug, tasks in ((a_slug, a_tasks), (b_slug, b_tasks)):
-        if slug not in grams:
-            grams[slug] = [shingles(t.form) for t in tasks]
-    candidates = [(score, i, split + j) for i, j, score in _scored(grams[a_slug], grams[b_slug], threshold)]
+    cache = Grams() if cache is None else cache
+    a_grams, b_grams = cache.of(a_slug, a_tasks), cache.of(b_slug, b_tasks)
+    partner = _identical(a_grams.sets, b_grams.sets, split)
+    rest_a = [i for i in range(split) if i not in partner]
+    rest_b = [j for j in range(len(b_tasks)) if split + j not in partner]
+    scored = cache.scored(a_grams, rest_a, b_grams, rest_b, threshold)
+    candidates = [(score, rest_a[i], split + rest_b[j]) for i, j, score in scored]
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-    partner: dict[int, tuple[int, float]] = {}
     for score, i, j in candidates:
         if i in partner or j in partner:
             continue
@@ -112,23 +115,69 @@ def align(
     return Alignment(a_slug, b_slug, rows)
 
 
-def _scored(a: list[frozenset[str]], b: list[frozenset[str]], threshold: float) -> Iterator[tuple[int, int, float]]:
-    """(i, j, Jaccard index) for the pairs of A's and B's n-gram sets at or above ``threshold``:
-    an inverted index of A's n-grams counts what each B text shares with each A text, so only
-    pairs that share an n-gram are scored (a few hundred a plan pair, not every pair)."""
-    postings: dict[str, list[int]] = {}
-    for i, grams in enumerate(a):
-        for gram in grams:
-            postings.setdefault(gram, []).append(i)
+def _identical(a: list[frozenset[str]], b: list[frozenset[str]], split: int) -> dict[int, tuple[int, float]]:
+    """The pairs of equal n-gram sets (score 1), as the best-first pairing would make them: the k-th
+    A task of a set with its k-th B task. They are taken before any other candidate, so the rest
+    of the pairing only needs the tasks left over; plans that copy one another are mostly such
+    pairs, and an inverted index over them costs a plan pair hundreds of thousands of look-ups."""
+    waiting: dict[frozenset[str], list[int]] = {}
     for j, grams in enumerate(b):
-        shared: dict[int, int] = {}
-        for gram in grams:
-            for i in postings.get(gram, ()):
-                shared[i] = shared.get(i, 0) + 1
-        for i, common in shared.items():
-            score = common / (len(a[i]) + len(grams) - common)
-            if score >= threshold:
-                yield i, j, score
+        if grams:
+            waiting.setdefault(grams, []).append(split + j)
+    for queue in waiting.values():
+        queue.reverse()  # pop() hands them out in B's order
+    partner: dict[int, tuple[int, float]] = {}
+    for i, grams in enumerate(a):
+        queue = waiting.get(grams)
+        if queue:
+            j = queue.pop()
+            partner[i], partner[j] = (j, 1.0), (i, 1.0)
+    return partner
+
+
+@dataclass(slots=True)
+class _PilotGrams:
+    sets: list[frozenset[str]]  # each task's n-grams
+    indptr: np.ndarray  # the sets as rows of an incidence matrix (CSR), n-grams by Grams.ids
+    indices: np.ndarray
+
+
+@dataclass(slots=True)
+class Grams:
+    """Each pilot's task n-grams, and one numbering of all n-grams seen, for :func:`align`."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    pilots: dict[str, _PilotGrams] = field(default_factory=dict)
+
+    def of(self, slug: str, tasks: Sequence[Item]) -> _PilotGrams:
+        if slug not in self.pilots:
+            sets = [shingles(t.form) for t in tasks]
+            indices = [self.ids.setdefault(g, len(self.ids)) for grams in sets for g in sorted(grams)]
+            indptr = np.cumsum([0, *map(len, sets)])
+            self.pilots[slug] = _PilotGrams(sets, indptr, np.array(indices, dtype=np.int64))
+        return self.pilots[slug]
+
+    def _matrix(self, grams: _PilotGrams, rows: list[int]) -> sparse.csr_matrix:
+        ones = np.ones(len(grams.indices), dtype=np.int32)
+        whole = sparse.csr_matrix((ones, grams.indices, grams.indptr), shape=(len(grams.sets), len(self.ids)))
+        return whole[rows]
+
+    def scored(
+        self, a: _PilotGrams, rows_a: list[int], b: _PilotGrams, rows_b: list[int], threshold: float
+    ) -> Iterator[tuple[int, int, float]]:
+        """(i, j, Jaccard index) for the pairs of A's rows ``rows_a`` and B's ``rows_b`` (numbered
+        from 0 in those lists) at or above ``threshold``, exact: the n-grams each pair shares are
+        counted at once by a sparse matrix product. Common n-grams (推动, 支持) make nearly every
+        pair share something, so a count per pair in Python cost a plan pair ~10⁵ look-ups."""
+        if not rows_a or not rows_b:
+            return
+        a_matrix, b_matrix = self._matrix(a, rows_a), self._matrix(b, rows_b)
+        shared = (a_matrix @ b_matrix.T).tocoo()
+        sizes_a, sizes_b = np.diff(a_matrix.indptr), np.diff(b_matrix.indptr)
+        common = shared.data.astype(np.float64)
+        scores = common / (sizes_a[shared.row] + sizes_b[shared.col] - common)  # as int / int: exact
+        keep = scores >= threshold
+        yield from zip(shared.row[keep].tolist(), shared.col[keep].tolist(), scores[keep].tolist(), strict=True)
 
 
 def partners(

@@ -445,13 +445,13 @@ def _alignments(
 ) -> publish.Part:
     """The alignments of each pilot with its most similar pilots (graph/alignment.py), checked
     against their shapes in batches on the workers, as a part."""
-    from pilotkg.graph.alignment import ALIGNMENT_GRAPH, align, alignment_lines, partners
+    from pilotkg.graph.alignment import ALIGNMENT_GRAPH, Grams, align, alignment_lines, partners
 
     tasks = {p.slug: p.task_items for p in pilots}
-    grams: dict[str, list[frozenset[str]]] = {}
+    grams = Grams()
     batches: list[bytes] = []
     for a, b in partners(shared, sorted(tasks)):
-        batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b], grams=grams), base)))
+        batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b], cache=grams), base)))
     if pool is not None and batches:
         reports = [r for r in _bounded_map(pool, _alignment_job, _grouped(batches)) if r]
         if reports:
