@@ -5,9 +5,10 @@ and are what a person reads. It is also slow, ~0.6 s for one pilot's core shapes
 validation most of a build's time. So the gate runs
 
 - the **core** shapes on rudof (pyrudof, a SHACL engine in Rust; ~0.1 s a pilot), and
-- the **SPARQL-based** constraints as Oxigraph queries, once per focus node with ``$this``
-  pre-bound (Oxigraph's ``substitutions``), which is how SHACL-SPARQL defines them — at a tenth
-  of pyshacl's cost, which re-checks the query text for every focus node (rudof's own SPARQL
+- the **SPARQL-based** constraints as Oxigraph queries, one query per rule and graph: the
+  focus nodes' query joined into the rule's WHERE clause (``SparqlRule.joined``), which finds
+  what pre-binding ``$this`` for each focus node finds (SHACL-SPARQL's definition) at a small
+  part of the cost — a query per focus node was a third of a build's time (rudof's own SPARQL
   constraints refuse graphs that conform),
 
 and when either refuses a graph, validates it again with pyshacl to write the report. The gate
@@ -78,6 +79,16 @@ class SparqlRule:
     select: str
     targets: str
 
+    @property
+    def joined(self) -> str:
+        """The SELECT for every focus node at once: the focus nodes' query joined into the
+        top-level group of its WHERE clause, so that ``$this`` is bound wherever the rule's filters
+        see it, as pre-binding binds it. SHACL requires a sub-select to project ``$this``, so
+        sub-selects join on it too. One query a graph instead of one a focus node: the same
+        violations (tests/test_shapes.py checks both forms on every broken case)."""
+        where = self.select.index("{")  # prefixes hold no brace, and neither does a SELECT clause
+        return f"{self.select[: where + 1]} {{ {self.targets} }}{self.select[where + 1 :]}"
+
 
 def sparql_rules(shapes: Graph) -> list[SparqlRule]:
     """The SPARQL-based constraints of ``shapes``; a feature the gate does not run is an error here,
@@ -135,11 +146,6 @@ class Gate:
         self.context_nt = ox.serialize(context, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
         self.rudof.read_shacl(core.serialize(format="nt"), format=pyrudof.ShaclFormat.NTriples)
-        # The context is read once; each graph is staged on top of it and rolled back after.
-        if self.context_nt:
-            self.rudof.read_data(
-                self.context_nt, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict
-            )
 
     @classmethod
     def for_pilots(cls, context: list[ox.Triple]) -> Gate:
@@ -163,33 +169,48 @@ class Gate:
         """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
         data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         core = self._core(data_nt)
-        if core.conforms and self._sparql_conforms(triples):
+        if core.conforms and self._sparql_conforms(data_nt):
             return None
         return self._report(name, data_nt, core)
 
     def _core(self, data_nt: str) -> pyrudof.ShaclValidationReport:
-        read = {"format": pyrudof.RDFFormat.NTriples, "reader_mode": pyrudof.ReaderMode.Strict}
-        if not self.context_nt:  # nothing to stage on
-            self.rudof.reset_data()
-            self.rudof.read_data(data_nt, **read)
-            return self.rudof.validate_shacl()
-        self.rudof.begin_staging()
-        try:
-            self.rudof.read_data(data_nt, merge=True, **read)
-            return self.rudof.validate_shacl()
-        finally:
-            self.rudof.rollback_staging()
+        # The context is read again with each graph: staging the graph on top of a context read
+        # once (rudof's begin_staging) made validation slower than the reading it saved.
+        self.rudof.reset_data()
+        self.rudof.read_data(
+            self.context_nt + data_nt, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict
+        )
+        return self.rudof.validate_shacl()
 
-    def _sparql_conforms(self, triples: list[ox.Triple]) -> bool:
+    def _store(self, data_nt: str) -> ox.Store:
+        """The context and the data in an in-memory store (parsed in Rust: no Python term a triple)."""
+        store = ox.Store()
+        store.bulk_load(self.context_nt + data_nt, format=ox.RdfFormat.N_TRIPLES)
+        return store
+
+    def _sparql_conforms(self, data_nt: str) -> bool:
         if not self.sparql_rules:
             return True
-        store = ox.Store()
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in (*self.context, *triples))
+        store = self._store(data_nt)
+        return not any(next(iter(store.query(rule.joined)), None) is not None for rule in self.sparql_rules)
+
+    def sparql_violations(self, triples: list[ox.Triple], joined: bool = True) -> dict[str, set[str]]:
+        """The focus nodes each SPARQL rule finds in error, by shape: with every focus node at once
+        (``joined``, as the gate runs them) or one focus node at a time, pre-bound as SHACL-SPARQL
+        defines it (the reference the joined form is tested against)."""
+        store = self._store(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+        found: dict[str, set[str]] = {}
         for rule in self.sparql_rules:
-            for (focus,) in store.query(rule.targets):
-                if next(iter(store.query(rule.select, substitutions={THIS: focus})), None) is not None:
-                    return False
-        return True
+            if joined:
+                focus = {str(row["this"]) for row in store.query(rule.joined)}
+            else:
+                focus = {
+                    str(node)
+                    for (node,) in store.query(rule.targets)
+                    if next(iter(store.query(rule.select, substitutions={THIS: node})), None) is not None
+                }
+            found.setdefault(rule.shape, set()).update(focus)
+        return found
 
     def _report(self, name: str, data_nt: str, core: pyrudof.ShaclValidationReport) -> str:
         """pyshacl's report on a graph the gate refused (slow, and only on bad input)."""

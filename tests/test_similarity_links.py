@@ -67,3 +67,28 @@ def test_the_build_gate_checks_the_links_on_their_own():
     assert "must go both ways" in report and "links tasks or measures" not in report
     both = [*links, ox.Triple(links[0].object, links[0].predicate, links[0].subject)]
     assert gate.check("https://w3id.org/pilotkg/graph/similarity", both + link_types(both)) is None
+
+
+def test_the_link_rule_finds_the_same_links_for_all_at_once_as_one_by_one():
+    """The gate runs the links' SPARQL rule once for a batch (focus nodes joined in); it finds the
+    subjects that pre-binding each focus node finds: a one-way link, and a task linked to a measure."""
+    import pyoxigraph as ox
+
+    from pilotkg.graph.gate import Gate, link_types
+
+    similar = ox.NamedNode(str(PILOT.similarTo))
+    task = [ox.NamedNode(f"{TASK}1-{n}") for n in range(1, 7)]
+    measure = ox.NamedNode(f"{TASK}1-6/measure/1")
+    links = [
+        ox.Triple(task[0], similar, task[1]),  # both ways: fine
+        ox.Triple(task[1], similar, task[0]),
+        ox.Triple(task[2], similar, task[3]),  # one way
+        ox.Triple(task[4], similar, measure),  # a task and a measure, both ways
+        ox.Triple(measure, similar, task[4]),
+    ]
+    gate = Gate.for_links()
+    data = links + link_types(links)
+    found = gate.sparql_violations(data)
+    assert found == gate.sparql_violations(data, joined=False)
+    # the rule flags a task whose partner is no task; a measure's partner is the core shapes' concern
+    assert set().union(*found.values()) == {f"<{task[2].value}>", f"<{task[4].value}>"}
