@@ -11,13 +11,13 @@ make every dump byte-identical from run to run.
 from __future__ import annotations
 
 import hashlib
-import heapq
+import os
 import shutil
+import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,46 +177,34 @@ def _run(pool: Executor | None, fn: Callable, *args: object) -> Future:
 
 
 def merge_lines(paths: list[Path], target: Path, counts: Counts | None = None) -> None:
-    """Merge sorted line files into ``target``, each line once; in rounds of ``MERGE_FAN_IN`` files."""
+    """Merge sorted line files into ``target``, each line once, and count the union when asked.
+
+    GNU sort merges (``sort -m -u`` in the C locale compares bytes, as Python sorts the parts):
+    a merge of a thousand parts in Python, line by line through heapq, was a tenth of a build.
+    """
     paths = list(paths)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".merge-") as tmp:
-        round_ = 0
-        while len(paths) > MERGE_FAN_IN:
-            merged = []
-            for i in range(0, len(paths), MERGE_FAN_IN):
-                step = Path(tmp) / f"{round_}-{i}.nt"
-                _merge(paths[i : i + MERGE_FAN_IN], step, None)
-                merged.append(step)
-            paths, round_ = merged, round_ + 1
-        _merge(paths, target, counts)
+        if not paths:
+            target.write_bytes(b"")
+        else:
+            command = ["sort", "-m", "-u", f"--batch-size={MERGE_FAN_IN}", "-T", tmp, "-o", str(target), "--"]
+            subprocess.run([*command, *map(str, paths)], check=True, env={**os.environ, "LC_ALL": "C"})
+    if counts is not None:
+        with target.open("rb", buffering=1 << 20) as lines:
+            _count(lines, counts)
 
 
-def _merge(paths: list[Path], target: Path, counts: Counts | None) -> None:
-    with ExitStack() as stack, target.open("wb") as out:
-        files = [stack.enter_context(path.open("rb", buffering=1 << 16)) for path in paths]
-        lines = _unique(heapq.merge(*files))
-        if counts is None:
-            out.writelines(lines)
-            return
-        subject = b""
-        for line in lines:
-            out.write(line)
-            s, p, rest = line.split(b" ", 2)  # IRIs hold no spaces and the graph has no blank nodes
-            counts.triples += 1
-            if s != subject:  # sorted lines: one subject's triples are together
-                counts.subjects += 1
-                subject = s
-            counts.properties.add(p)
-            if p == RDF_TYPE:
-                counts.classes[rest[1:-4].decode()] += 1  # "<class> .\n"
-
-
-def _unique(lines: Iterator[bytes]) -> Iterator[bytes]:
-    last = None
+def _count(lines: Iterable[bytes], counts: Counts) -> None:
+    subject = b""
     for line in lines:
-        if line != last:
-            yield line
-            last = line
+        s, p, rest = line.split(b" ", 2)  # IRIs hold no spaces and the graph has no blank nodes
+        counts.triples += 1
+        if s != subject:  # sorted lines: one subject's triples are together
+            counts.subjects += 1
+            subject = s
+        counts.properties.add(p)
+        if p == RDF_TYPE:
+            counts.classes[rest[1:-4].decode()] += 1  # "<class> .\n"
 
 
 def load_store(nquads: Path, path: Path) -> ox.Store:
