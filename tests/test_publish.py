@@ -129,3 +129,26 @@ def test_query_table_lines_up_chinese_columns(built):
     columns = {tuple(display_width(line[:i]) for i in range(len(line)) if line[i] == "|") for line in lines}
     assert len(columns) == 1 and len(bars) > 1  # …but every bar stands in the same terminal column
     assert display_width("金融") == 4 and display_width("ab") == 2
+
+
+def test_merging_more_parts_than_one_round_keeps_each_line_once_in_byte_order(tmp_path: Path) -> None:
+    """The dumps' merge (GNU sort -m -u) over more files than it opens at once: every line of
+    every part once, in the bytewise order Python sorts them, and the union counted."""
+    import random
+
+    from pilotkg.graph.publish import MERGE_FAN_IN, Counts, merge_lines
+
+    rng = random.Random(7)
+    iris = [f"<https://example.org/{w}>".encode() for w in ("a", "B", "é", "z", "ä", "aa", "A")]
+    lines = [b"%s %s <https://example.org/o%d> .\n" % (rng.choice(iris), rng.choice(iris), n) for n in range(3000)]
+    parts = []
+    for k in range(MERGE_FAN_IN * 2 + 3):
+        part = tmp_path / f"part-{k}.nt"
+        part.write_bytes(b"".join(sorted(rng.sample(lines, 40))))  # lines repeat across parts
+        parts.append(part)
+    counts = Counts()
+    merge_lines(parts, tmp_path / "merged.nt", counts)
+    expected = sorted({line for part in parts for line in part.read_bytes().splitlines(keepends=True)})
+    assert (tmp_path / "merged.nt").read_bytes() == b"".join(expected)
+    assert counts.triples == len(expected)
+    assert counts.subjects == len({line.split(b" ")[0] for line in expected})
