@@ -204,8 +204,7 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     ahead = _WORKER.pop("read_ahead", None)
     plan = ahead.result() if ahead is not None else load_plan(path, _WORKER["vocabulary"])  # type: ignore[union-attr,arg-type]
     name = f"{base}graph/{plan.slug}"
-    written = plan_triples(plan, base)
-    triples = publish.ox_triples(written)
+    triples = plan_triples(plan, base)
     gate = _WORKER["pilot_gate"]
     problem = gate.check(name, triples) if gate is not None else None  # type: ignore[attr-defined]
     part = publish.write_part(triples, name, _WORKER["parts"], f"pilot-{index:06d}")  # type: ignore[arg-type]
@@ -221,7 +220,7 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
         measure_items([plan], base),
         part,
         problem,
-        search_index.rows_of_graph(written),
+        search_index.rows_of_graph(triples),
     )
 
 

@@ -146,6 +146,11 @@ class Gate:
         self.context_nt = ox.serialize(context, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
         self.rudof.read_shacl(core.serialize(format="nt"), format=pyrudof.ShaclFormat.NTriples)
+        # The context is read once; each graph is staged on top of it and rolled back after.
+        if self.context_nt:
+            self.rudof.read_data(
+                self.context_nt, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict
+            )
 
     @classmethod
     def for_pilots(cls, context: list[ox.Triple]) -> Gate:
@@ -174,13 +179,17 @@ class Gate:
         return self._report(name, data_nt, core)
 
     def _core(self, data_nt: str) -> pyrudof.ShaclValidationReport:
-        # The context is read again with each graph: staging the graph on top of a context read
-        # once (rudof's begin_staging) made validation slower than the reading it saved.
-        self.rudof.reset_data()
-        self.rudof.read_data(
-            self.context_nt + data_nt, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict
-        )
-        return self.rudof.validate_shacl()
+        read = {"format": pyrudof.RDFFormat.NTriples, "reader_mode": pyrudof.ReaderMode.Strict}
+        if not self.context_nt:  # nothing to stage on
+            self.rudof.reset_data()
+            self.rudof.read_data(data_nt, **read)
+            return self.rudof.validate_shacl()
+        self.rudof.begin_staging()
+        try:
+            self.rudof.read_data(data_nt, merge=True, **read)
+            return self.rudof.validate_shacl()
+        finally:
+            self.rudof.rollback_staging()
 
     def _store(self, data_nt: str) -> ox.Store:
         """The context and the data in an in-memory store (parsed in Rust: no Python term a triple)."""

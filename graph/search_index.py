@@ -14,6 +14,7 @@ graph says; it is written into the build's staging folder and published with it,
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -75,24 +76,23 @@ _NEEDED = frozenset(
 )
 
 
-def rows_of_graph(triples) -> list[tuple]:
-    """The index rows of one pilot's graph (tasks, measures, paragraphs), from its triples
-    ``(subject, predicate, object)`` (rdflib terms or anything whose str() is the IRI or text)."""
+def rows_of_graph(triples: Iterable[ox.Triple]) -> list[tuple]:
+    """The index rows of one pilot's graph (tasks, measures, paragraphs), from its triples."""
     props: dict[str, dict[str, list]] = {}
     for s, p, o in triples:
-        p = str(p)
+        p = p.value
         if p in _NEEDED:  # about a third of a plan's triples
-            props.setdefault(str(s), {}).setdefault(p, []).append(o)
+            props.setdefault(s.value, {}).setdefault(p, []).append(o)
 
     def one(node: str | None, prop: str, lang: str | None = None) -> str | None:
         for value in props.get(node or "", {}).get(prop, ()):
             if lang is None or getattr(value, "language", None) == lang:
-                return str(value)
+                return value.value
         return None
 
     out = []
     for node, values in props.items():
-        kind = next((GRAPH_KINDS[str(t)] for t in values.get(RDF_TYPE, ()) if str(t) in GRAPH_KINDS), None)
+        kind = next((GRAPH_KINDS[t.value] for t in values.get(RDF_TYPE, ()) if t.value in GRAPH_KINDS), None)
         if kind is None:
             continue
         task = one(node, PILOT + "ofTask") if kind == "measure" else node
