@@ -350,6 +350,7 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
                     staging,
                     None if isinstance(pool, _Inline) else pool,
                     merged=[parts_dir / "base.nt", statistics.nt],
+                    base=base,
                 )
                 indexing.result()
             publish.close_store(store)
@@ -365,7 +366,7 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
             base,
             issued.isoformat() if isinstance(issued, dt.date) else None,
         )
-        publish.write_graph(void, staging / "void.ttl")
+        publish.write_graph(void, staging / "void.ttl", base)
         files_out.append(staging / "void.ttl")
         files_out.append(publish.sha256sums(files_out, staging))
         shutil.rmtree(parts_dir)

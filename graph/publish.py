@@ -25,24 +25,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import BNode, Literal, URIRef
 
-PREFIXES = {
-    "pilot": "https://w3id.org/pilotkg/ontology#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "vann": "http://purl.org/vocab/vann/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "qb": "http://purl.org/linked-data/cube#",
-}
+from pilotkg.loaders.vocabulary import DEFAULT_BASE
+from pilotkg.prefixes import prefixes
 
 NT, NQ = "pilotkg.nt", "pilotkg.nq"
 # derived dumps: name, format, made from the N-Quads (named graphs) or the N-Triples (union) dump
@@ -138,7 +122,11 @@ def write_nquads(parts: list[Part], target: Path) -> Path:
 
 
 def write_dumps(
-    parts: list[Part], out: Path, pool: Executor | None = None, merged: list[Path] | None = None
+    parts: list[Part],
+    out: Path,
+    pool: Executor | None = None,
+    merged: list[Path] | None = None,
+    base: str = DEFAULT_BASE,
 ) -> tuple[list[Path], Counts]:
     """The five dumps of ``parts`` into ``out``, and the counts of the union.
 
@@ -149,21 +137,22 @@ def write_dumps(
     """
     counts = Counts(graphs={part.graph: part.triples for part in parts})
     nq, nt = write_nquads(parts, out / NQ), out / NT
-    jobs = [_run(pool, write_derived, nq, out / name) for name, _, datasets in DERIVED if datasets]
+    jobs = [_run(pool, write_derived, nq, out / name, base) for name, _, datasets in DERIVED if datasets]
     merge_lines(merged or [part.nt for part in parts], nt, counts)
-    jobs += [_run(pool, write_derived, nt, out / name) for name, _, datasets in DERIVED if not datasets]
+    jobs += [_run(pool, write_derived, nt, out / name, base) for name, _, datasets in DERIVED if not datasets]
     return sorted([nq, nt, *(job.result() for job in jobs)]), counts
 
 
-def write_derived(source: Path, target: Path) -> Path:
-    """``target`` (in the format of its name) from the N-Quads or N-Triples dump ``source``, streamed."""
+def write_derived(source: Path, target: Path, base: str = DEFAULT_BASE) -> Path:
+    """``target`` (in the format of its name) from the N-Quads or N-Triples dump ``source``, streamed,
+    with the project's prefixes for ``base`` (vocab/prefixes.csv)."""
     source_format = ox.RdfFormat.N_QUADS if source.suffix == ".nq" else ox.RdfFormat.N_TRIPLES
     fmt = next(fmt for name, fmt, _ in DERIVED if name == target.name)
     ox.serialize(
         ox.parse(path=source, format=source_format),
         target,
         fmt,
-        prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None,
+        prefixes=prefixes(base) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None,
     )
     return target
 
@@ -221,10 +210,10 @@ def close_store(store: ox.Store) -> None:
     del store
 
 
-def write_graph(graph: Graph, path: Path) -> None:
+def write_graph(graph: Graph, path: Path, base: str = DEFAULT_BASE) -> None:
     """A small rdflib graph (VoID) through the same canonical writer."""
     triples = sorted(ox_triples(graph), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    ox.serialize(triples, str(path), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ox.serialize(triples, str(path), ox.RdfFormat.TURTLE, prefixes=prefixes(base))
 
 
 def sha256sums(paths: list[Path], out: Path) -> Path:

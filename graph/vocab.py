@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, ORG, SKOS
 
 from pilotkg.loaders.gazetteer import Agencies, Places
 from pilotkg.paths import ONTOLOGY_DIR, VOCAB_DIR
+from pilotkg.prefixes import prefixes
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 ONTOLOGY_FILE = ONTOLOGY_DIR / "pilotkg.ttl"
@@ -54,11 +55,9 @@ def vocab_graph(base: str, vocab_dir: Path = VOCAB_DIR, ontology: Path = ONTOLOG
 
 
 def bind_prefixes(graph: Graph, base: str) -> None:
-    """The prefixes the project's Turtle uses (pilot:, pk: for instances, and the standard ones)."""
-    graph.bind("pilot", PILOT)
-    graph.bind("pk", Namespace(f"{base}id/"))
-    for prefix, namespace in (("skos", SKOS), ("dcterms", DCTERMS), ("org", ORG)):
-        graph.bind(prefix, namespace)
+    """The project's prefixes (vocab/prefixes.csv: one per kind of shared resource)."""
+    for prefix, namespace in prefixes(base).items():
+        graph.bind(prefix, Namespace(namespace), replace=True)
 
 
 def agency_iri(base: str, slug: str) -> URIRef:

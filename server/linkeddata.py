@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
+from pilotkg.prefixes import compact
 from pilotkg.server import conneg
 from pilotkg.server.runtime import ONTOLOGY_NS, QueryError, runtime
 
@@ -201,11 +202,8 @@ def best_label(labels: dict[str, str], iri: str) -> str:
 
 
 def short_name(iri: str) -> str:
-    rt = runtime()
-    for prefix, ns in sorted(rt.prefixes.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
+    """``prefix:local`` where that is valid SPARQL as printed (``sector:finance``), else the IRI."""
+    return compact(iri, runtime().prefixes) or iri
 
 
 class Labeller:

@@ -20,26 +20,12 @@ from typing import Any
 
 from flask import current_app
 
+from pilotkg.prefixes import prefixes as project_prefixes
 from pilotkg.server.config import Settings
 from pilotkg.server.engine import Job
 from pilotkg.server.pool import QueryPool
 
 ONTOLOGY_NS = "https://w3id.org/pilotkg/ontology#"
-STANDARD_PREFIXES = {
-    "pilot": ONTOLOGY_NS,
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-}
 
 
 log = logging.getLogger(__name__)
@@ -70,7 +56,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
-        prefixes = {**STANDARD_PREFIXES, "pk": settings.id_prefix}
+        prefixes = project_prefixes(settings.base)
         target = store_target(settings)
         pool = QueryPool(replace(settings, store=target))
         return cls(settings=settings, pool=pool, prefixes=prefixes, serving=target)

@@ -250,3 +250,39 @@ def test_a_statement_in_two_graphs_is_listed_once(trig_store, app_factory):
     assert referenced.count('<span class="iri">') == 1, referenced
     statements = page[page.index("<h2>Statements</h2>") : page.index("Referenced by")]
     assert statements.count("<li>") == 1, statements
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        (TASK, "sector:science-technology"),
+        ("sector/science-technology", "sector:science-technology"),
+        ("agency/mofcom", "agency:mofcom"),
+        ("pilot/wuhan-2022", "place:wuhan"),
+    ],
+)
+def test_turtle_prefixed_names_need_no_escapes(client, path, name):
+    """Per-resource Turtle uses one prefix per kind of resource (vocab/prefixes.csv): a sector is
+    ``sector:science-technology``, and an IRI whose local name would need ``\\/`` (a task) is
+    written whole, so whatever a user copies from it is valid SPARQL as printed."""
+    body = client.get(f"/id/{path}.ttl").get_data(as_text=True)
+    assert "\\/" not in body and "pk:" not in body
+    assert name in body
+    rdflib.Graph().parse(data=body, format="turtle")  # and it is still Turtle
+
+
+def test_the_prefixes_of_pages_are_valid_sparql(client):
+    """The short names a page prints (``sector:science-technology``) run as SPARQL with the
+    endpoint's prologue; a task's page prints its whole IRI."""
+    page = client.get(f"/id/{TASK}.html").get_data(as_text=True)
+    assert "sector:science-technology" in page and "pk:" not in page and ID + TASK in page
+    query = "ASK { ?task pilot:sector sector:science-technology }"
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 400  # the endpoint adds no prefixes to a user's query …
+    from pilotkg.prefixes import prefixes
+
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(BASE).items())
+    r = client.get(
+        "/sparql", query_string={"query": prologue + query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert r.status_code == 200 and r.get_json()["boolean"] is True  # … and the table's prefixes parse
