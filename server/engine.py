@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
+from pilotkg.server.jsonld import compact_jsonld
 from pilotkg.server.safety import Refused, analyse, looks_like_update
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,8 @@ def _triples(result: ox.QueryTriples, job: Job) -> Answer:
             body = ox.serialize(quads, format=GRAPH_FORMATS[fmt], prefixes=prefixes or None)
         except (OSError, ValueError, SyntaxError) as exc:  # e.g. RDF 1.2 triple terms in JSON-LD
             return Answer(406, form="graph", message=f"The answer cannot be written as {MEDIA_TYPES[fmt]}: {exc}.")
+        if fmt == "jsonld" and job.prefixes:
+            body = compact_jsonld(body, job.prefixes)
     return Answer(200, body, MEDIA_TYPES[fmt], form="graph", truncated=sink.truncated, rows=sink.lines)
 
 

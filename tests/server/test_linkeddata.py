@@ -7,6 +7,7 @@ import re
 
 import pytest
 import rdflib
+import rdflib.compare
 
 BASE = "https://w3id.org/pilotkg/"
 ID = BASE + "id/"
@@ -286,3 +287,33 @@ def test_the_prefixes_of_pages_are_valid_sparql(client):
         "/sparql", query_string={"query": prologue + query}, headers={"Accept": "application/sparql-results+json"}
     )
     assert r.status_code == 200 and r.get_json()["boolean"] is True  # … and the table's prefixes parse
+
+
+@pytest.mark.parametrize("path", [TASK, "sector/science-technology", "pilot/wuhan-2022"])
+def test_jsonld_is_compact_with_the_project_context_and_the_same_graph(client, path):
+    """JSON-LD comes compacted: an @context of the project's prefixes, prefixed properties and
+    types, nodes under @graph; a JSON-LD processor (rdflib's) reads the same triples as N-Triples."""
+    import json
+
+    r = client.get(f"/id/{path}.jsonld")
+    document = json.loads(r.data)
+    assert document["@context"]["pilot"] == BASE + "ontology#"
+    assert document["@graph"] and all("@id" in node for node in document["@graph"])
+    keys = {key for node in document["@graph"] for key in node}
+    assert "@type" in keys and any(key.startswith("pilot:") for key in keys)
+    assert not any(key.startswith(BASE + "ontology#") for key in keys)  # every property of the ontology prefixed
+    compacted = rdflib.Graph().parse(data=r.data, format="json-ld")
+    expected = rdflib.Graph().parse(data=client.get(f"/id/{path}.nt").data, format="nt")
+    assert len(compacted) == len(expected) > 0
+    assert rdflib.compare.isomorphic(compacted, expected)
+
+
+def test_construct_as_jsonld_is_compact_too(client):
+    query = "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 20"
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    import json
+
+    assert r.status_code == 200 and "@context" in json.loads(r.data)
+    compacted = rdflib.Graph().parse(data=r.data, format="json-ld")
+    nt = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert rdflib.compare.isomorphic(compacted, rdflib.Graph().parse(data=nt.data, format="nt"))
