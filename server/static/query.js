@@ -16,6 +16,11 @@
     var endpoint = new URL(holder.getAttribute("data-endpoint") || "/sparql", window.location.href).href;
     var first = examples.length ? examples[0].query : "SELECT * WHERE { ?s ?p ?o } LIMIT 10";
     Yasgui.Yasqe.defaults.value = first;
+    // The table shows values as a reader wants them: "1", not "1"^^<…#integer> (YASR's "Simple
+    // view"), and whole, wrapping in their cell, not cut to "中国…" ("Ellipse" off); both switches
+    // stay above the table.
+    var table = Yasgui.Yasr.defaults.plugins && Yasgui.Yasr.defaults.plugins.table;
+    if (table) table.dynamicConfig = Object.assign({ compact: true, isEllipsed: false }, table.dynamicConfig || {});
     var yasgui = new Yasgui(holder, {
       requestConfig: { endpoint: endpoint, method: "POST" },
       copyEndpointOnNewTab: false,

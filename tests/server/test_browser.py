@@ -177,3 +177,56 @@ def test_yasgui_links_stay_local_and_a_cut_answer_says_so(page, serve_store, fix
         )
         notice.wait_for(state="hidden", timeout=10_000)
         assert not page.errors, page.errors
+
+
+PAGES = [
+    "/",
+    "/query",
+    "/sparql",
+    "/dumps/",
+    "/compare",
+    "/search?q=金融",
+    "/id/pilot/wuhan-2022.html",
+    "/id/pilot/wuhan-2022/task/1-1.html",
+    "/id/pilot/wuhan-2022/source.html",
+    "/id/sector/finance.html",
+]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_no_page_is_wider_than_the_window(browser, two_plans_server, width):
+    """At a laptop's 1,366 px and a phone's 390 px, every page fits its window: long IRIs and
+    unbroken Chinese text wrap, wide tables scroll in their own box."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        wide = {}
+        for path in PAGES:
+            assert page.goto(two_plans_server + path).status == 200, path
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                wide[path] = scroll
+        assert not wide, f"wider than {width} px: {wide}"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_yasgui_results_fit_and_read_plainly(browser, two_plans_server, width):
+    """The widest example answers stay inside the window (the table scrolls in its box); numbers
+    read "1", not "1"^^<…#integer>, and names are whole, not cut to "中国…"."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(two_plans_server + "/query")
+        page.wait_for_function("window.pilotkgYasgui !== undefined", timeout=20_000)
+        for name in ("pilots", "agencies-by-pilots", "task-list-structure"):
+            page.click(f"button.example[data-name='{name}']")
+            page.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=20_000)
+            page.wait_for_timeout(200)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+            text = page.locator(".yasr table.dataTable").inner_text()
+            assert "^^" not in text and "XMLSchema#" not in text, name
+            assert "…" not in text, name  # no cell cut short
+    finally:
+        context.close()
