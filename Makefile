@@ -8,7 +8,7 @@ SOURCES := $(wildcard data/sources/*)
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: build serve test lint bench assets clean venv
+.PHONY: build serve test lint bench assets clean venv debs
 
 venv: $(STAMP)
 
@@ -41,7 +41,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: build assets
+# Debian packages the tests drive: Chromium (browser tests), Virtuoso (a real remote store).
+# Installed when missing and this runs as root; otherwise the tests that need them skip.
+DEBS := chromium:chromium virtuoso-t:virtuoso-opensource
+debs:
+	@missing=""; for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not root: the tests that need$$missing will skip"; fi; \
+	fi
+
+test: build assets debs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q

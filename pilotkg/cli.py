@@ -1,4 +1,4 @@
-"""The ``pilotkg`` command line: build, inspect, validate, query, stats, serve."""
+"""The ``pilotkg`` command line: build, inspect, validate, query, stats, publish, serve."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ def main() -> None:
 
 def _register() -> None:
     """Attach the sub-commands; each lives beside the code it drives."""
-    from pilotkg.graph.commands import build, inspect, query, stats, validate
+    from pilotkg.graph.commands import build, inspect, publish, query, stats, validate
 
-    for command in (build, inspect, validate, query, stats):
+    for command in (build, inspect, validate, query, stats, publish):
         main.add_command(command)
     try:
         from pilotkg.server.commands import serve
