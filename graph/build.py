@@ -47,6 +47,8 @@ from pilotkg.loaders.vocabulary import DEFAULT_BASE, Vocabulary
 LOADERS = {".csv": load_plan_csv} | dict.fromkeys(sorted(SUFFIXES), load_plan_text)
 SIMILARITY_GRAPH = "graph/similarity"
 VOCAB_GRAPH = "graph/vocab"
+SOURCES = "sources"  # the source files, copied into the output beside the dumps
+VOID_GRAPH = "graph/void"  # in the store only: the VoID description of the dumps (void.ttl)
 LOG = logging.getLogger(__name__)
 LINK_BATCH = 5_000  # similarity pairs a worker checks at once (7 triples a pair)
 STATISTICS_BATCH = 40_000  # statistics triples a worker checks at once
@@ -355,28 +357,49 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
                     base=base,
                 )
                 indexing.result()
+            clock.lap(f"dumps and search index written ({counts.triples} triples)")
+            issued = max((p.issued for p in pilots), default=None)
+            void = void_graph(
+                counts,
+                [f for f in files_out if f.suffix != ".md"],
+                base,
+                issued.isoformat() if isinstance(issued, dt.date) else None,
+            )
+            publish.write_graph(void, staging / "void.ttl", base)
+            files_out.append(staging / "void.ttl")
+            # VoID describes the dumps, so it is not in them; in the store, in a graph of its own,
+            # the endpoint can be asked about itself.
+            store.bulk_extend(
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(f"{base}{VOID_GRAPH}"))
+                for t in publish.ox_triples(void)
+            )
             publish.close_store(store)
             del store
-            clock.lap(f"dumps and search index written ({counts.triples} triples)")
         report = report_of_sections([p.report for p in pilots])
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
         files_out.append(staging / "discrepancies.md")
-        issued = max((p.issued for p in pilots), default=None)
-        void = void_graph(
-            counts,
-            [f for f in files_out if f.suffix != ".md"],
-            base,
-            issued.isoformat() if isinstance(issued, dt.date) else None,
-        )
-        publish.write_graph(void, staging / "void.ttl", base)
-        files_out.append(staging / "void.ttl")
+        files_out += _copy_sources(pilots, staging / SOURCES)
         files_out.append(publish.sha256sums(files_out, staging))
         shutil.rmtree(parts_dir)
         output.switch(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildResult(out, pilots, counts.triples, report, sorted(out / f.name for f in files_out))
+    return BuildResult(out, pilots, counts.triples, report, sorted(out / f.relative_to(staging) for f in files_out))
+
+
+def _copy_sources(pilots: Sequence[BuiltPilot], folder: Path) -> list[Path]:
+    """The source files, published beside the dumps (``sources/{name}``), byte for byte: the
+    character offsets and quotes of every span can then be checked against the file itself."""
+    folder.mkdir()
+    copied: dict[str, Path] = {}
+    for pilot in pilots:
+        name = pilot.source.name
+        if name in copied:
+            raise BuildError(f"two sources named {name}: {copied[name]} and {pilot.source}; rename one")
+        copied[name] = pilot.source
+        shutil.copyfile(pilot.source, folder / name)
+    return [folder / name for name in sorted(copied)]
 
 
 def _statistics(

@@ -223,7 +223,7 @@ def sha256sums(paths: list[Path], out: Path) -> Path:
         with path.open("rb") as f:
             for block in iter(lambda f=f: f.read(1 << 20), b""):
                 digest.update(block)
-        lines.append(f"{digest.hexdigest()}  {path.name}\n")
+        lines.append(f"{digest.hexdigest()}  {path.relative_to(out).as_posix()}\n")  # as sha256sum -c reads it
     target = out / "SHA256SUMS"
     target.write_text("".join(lines), encoding="utf-8")
     return target

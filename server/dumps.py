@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, send_from_directory
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_from_directory
 
 from pilotkg.server.runtime import runtime
 
@@ -24,6 +24,10 @@ MEDIA_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".gz": "application/gzip",
     ".html": "text/plain; charset=utf-8",  # never render a file from dist/ as a page
+    ".htm": "text/plain; charset=utf-8",
+    ".xhtml": "text/plain; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -44,21 +48,32 @@ def dumps_redirect() -> Response:
     return redirect("/dumps/", code=301)
 
 
+SOURCES = "sources"  # the build's copies of its source files (graph/build.py)
+
+
+def _described(paths: list[Path]) -> list[dict]:
+    return [{"name": p.name, "size": p.stat().st_size, "type": media_type(p).split(";")[0]} for p in paths]
+
+
 @bp.route("/dumps/")
 def listing() -> Response:
-    files = [
-        {"name": p.name, "size": p.stat().st_size, "type": media_type(p).split(";")[0]}
-        for p in dump_files(runtime().settings.dist)
-    ]
-    return render_template("dumps.html", files=files)
+    dist = runtime().settings.dist
+    return render_template(
+        "dumps.html", files=_described(dump_files(dist)), sources=_described(dump_files(dist / SOURCES))
+    )
 
 
 @bp.route("/dumps/<name>")
+@bp.route("/dumps/sources/<name>")
 def dump(name: str) -> Response:
-    folder = runtime().settings.dist
-    # only what the listing shows: no path is ever built from a name the folder does not hold
-    if name not in {p.name for p in dump_files(folder)}:
-        abort(404, description=f"No dump named {name[:100]!r}.")
+    """A dump, or a source file (also at /dumps/{name} when no dump has that name). Only names the
+    folders hold: no path is ever built from a name they do not."""
+    dist = runtime().settings.dist
+    for folder in (dist, dist / SOURCES) if not request.path.startswith("/dumps/sources/") else (dist / SOURCES,):
+        if name in {p.name for p in dump_files(folder)}:
+            break
+    else:
+        abort(404, description=f"No dump or source named {name[:100]!r}.")
     path = folder / name
     response = send_from_directory(folder, name, mimetype=media_type(path), max_age=300)
     response.headers["Content-Type"] = media_type(path)
@@ -68,3 +83,15 @@ def dump(name: str) -> Response:
 @bp.route("/.well-known/void")
 def well_known_void() -> Response:
     return redirect("/dumps/void.ttl", code=303)
+
+
+@bp.route("/dataset")
+def dataset() -> Response:
+    """The VoID/DCAT dataset IRI (``{base}dataset``): a thing, not a document, so 303 See Other to
+    its description — the dumps page for a browser, void.ttl for everyone else."""
+    from pilotkg.server import conneg
+
+    wanted = conneg.negotiate(request.headers.get("Accept"), ["text/turtle", "text/html"])
+    response = redirect("/dumps/" if wanted == "text/html" else "/dumps/void.ttl", code=303)
+    response.headers["Vary"] = "Accept"
+    return response

@@ -265,7 +265,43 @@ def render_page(iri: str) -> str:
         short=short_name,
         extensions=EXTENSIONS,
         x=extra,
+        schema_org=schema_org(iri, kind, title, label.en(iri), outgoing),
     )
+
+
+# What schema.org calls each kind of resource: a plan, its notice and their parts are Legislation
+# (hasPart / isPartOf), an agency a GovernmentOrganization, a place a Place, a concept a
+# DefinedTerm; anything else a Thing.
+SCHEMA_TYPES = {
+    **dict.fromkeys(("PlanDocument", "Notice", "Approval"), "Legislation"),
+    **dict.fromkeys(("Section", "Paragraph", "TaskTable", "TaskGroup", "Task", "Measure"), "Legislation"),
+    "Agency": "GovernmentOrganization",
+    **dict.fromkeys(("City", "Province", "Place"), "Place"),
+    **dict.fromkeys(("Concept", "Sector", "MeasureType", "Category"), "DefinedTerm"),
+}
+PLAN_PARTS = ("Section", "Paragraph", "TaskTable", "TaskGroup", "Task", "Measure")
+
+
+def schema_org(iri: str, kind: str | None, title: str, title_en: str, outgoing: dict) -> dict:
+    """The page's resource as schema.org JSON-LD, embedded for search engines and browser tools;
+    only what the graph states (names, the document it is part of, its issue date)."""
+    item: dict[str, object] = {"@context": "https://schema.org", "@type": SCHEMA_TYPES.get(kind or "", "Thing")}
+    item["@id"] = iri
+    item["name"] = title
+    if title_en and title_en != title:
+        item["alternateName"] = title_en
+    if item["@type"] == "Legislation":
+        item["inLanguage"] = "zh"
+        if kind in PLAN_PARTS and "/id/pilot/" in iri:
+            pilot = iri.split("/id/pilot/", 1)[0] + "/id/pilot/" + iri.split("/id/pilot/", 1)[1].split("/", 1)[0]
+            item["isPartOf"] = {"@type": "Legislation", "@id": f"{pilot}/plan"}
+        issued = outgoing.get("http://purl.org/dc/terms/issued")
+        if issued:
+            item["legislationDate"] = issued[0].value
+        number = outgoing.get(ONTOLOGY_NS + "documentNumber")
+        if number:
+            item["legislationIdentifier"] = number[0].value
+    return item
 
 
 _NUMBERS = {  # kind -> (heading, number property)

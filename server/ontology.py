@@ -46,6 +46,30 @@ def warm() -> None:
         pylode_html(path)
 
 
+def version_iri(path) -> str | None:
+    """The ontology's owl:versionIRI, read from its file (the version lives in the data)."""
+    import pyoxigraph as ox
+
+    for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        if quad.predicate.value == "http://www.w3.org/2002/07/owl#versionIRI":
+            return quad.object.value
+    return None
+
+
+@bp.route("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The version IRI (``…/ontology/0.1.0``) dereferences to the ontology of that version: the
+    one this server holds, as /ontology does; any other version is 404."""
+    path = runtime().settings.ontology
+    iri = version_iri(path) if path.is_file() else None
+    stem, _, ext = version.rpartition(".") if version.count(".") > 2 else (version, "", "")
+    if iri is None or iri.rsplit("/", 1)[-1] != stem:
+        abort(404, description=f"No ontology version {version[:40]!r} here; the current one is {iri or 'unknown'}.")
+    response = ontology(ext or None)
+    response.headers["Content-Location"] = "/ontology" + (f".{ext}" if ext else "")
+    return response
+
+
 @bp.route("/ontology")
 @bp.route("/ontology.<ext>")
 def ontology(ext: str | None = None) -> Response:

@@ -51,7 +51,8 @@ def test_every_file_is_there_and_checksummed(built):
     assert {p.name for p in built.iterdir()} >= FILES
     assert (built / "store").is_dir()
     sums = dict(reversed(line.split("  ")) for line in (built / "SHA256SUMS").read_text().splitlines())
-    assert set(sums) == FILES - {"SHA256SUMS"}
+    sources = {f"sources/{p.name}" for p in SOURCES_DIR.iterdir() if p.is_file()}
+    assert set(sums) == FILES - {"SHA256SUMS"} | sources
     for name, digest in sums.items():
         assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest
 
@@ -152,3 +153,44 @@ def test_merging_more_parts_than_one_round_keeps_each_line_once_in_byte_order(tm
     assert (tmp_path / "merged.nt").read_bytes() == b"".join(expected)
     assert counts.triples == len(expected)
     assert counts.subjects == len({line.split(b" ")[0] for line in expected})
+
+
+def test_void_is_in_the_store_in_a_graph_of_its_own(built):
+    """The endpoint can be asked about itself: void.ttl's triples are the store's graph/void (and
+    only there: VoID describes the dumps, so the dumps do not hold it)."""
+
+    def key(t: ox.Triple) -> tuple:
+        # Oxigraph's store keeps xsd:integer's derived types (VoID's xsd:nonNegativeInteger byte
+        # sizes) as xsd:integer: the same value
+        o = t.object
+        value = (
+            (
+                o.value,
+                "integer" if "Integer" in o.datatype.value or "integer" in o.datatype.value else str(o.datatype),
+                o.language,
+            )
+            if isinstance(o, ox.Literal)
+            else str(o)
+        )
+        return str(t.subject), str(t.predicate), value
+
+    void = {key(t) for t in ox.parse(path=str(built / "void.ttl"), format=ox.RdfFormat.TURTLE)}
+    store = ox.Store.read_only(str(built / "store"))
+    graph = ox.NamedNode("https://w3id.org/pilotkg/graph/void")
+    assert {key(q.triple) for q in store.quads_for_pattern(None, None, None, graph)} == void
+    dumped = {q.graph_name.value for q in ox.parse(path=str(built / "pilotkg.nq"), format=ox.RdfFormat.N_QUADS)}
+    assert graph.value not in dumped
+
+
+def test_the_sources_are_published_byte_for_byte_with_their_checksums(built):
+    """sources/{name} holds each source file as read, so that every span's offsets can be checked
+    against it; SHA256SUMS lists it by its path, as ``sha256sum -c`` reads it."""
+    from pilotkg.paths import SOURCES_DIR
+
+    source = SOURCES_DIR / "wuhan-2022.txt"
+    copy = built / "sources" / "wuhan-2022.txt"
+    assert copy.read_bytes() == source.read_bytes()
+    sums = (built / "SHA256SUMS").read_text(encoding="utf-8")
+    assert f"{hashlib.sha256(source.read_bytes()).hexdigest()}  sources/wuhan-2022.txt" in sums
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=built, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

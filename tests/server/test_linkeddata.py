@@ -317,3 +317,48 @@ def test_construct_as_jsonld_is_compact_too(client):
     compacted = rdflib.Graph().parse(data=r.data, format="json-ld")
     nt = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
     assert rdflib.compare.isomorphic(compacted, rdflib.Graph().parse(data=nt.data, format="nt"))
+
+
+def test_the_dataset_iri_dereferences_to_its_description(client):
+    """``{base}dataset`` (VoID/DCAT) names the dataset, not a document: 303 to void.ttl, or to the
+    dumps page for a browser."""
+    r = client.get("/dataset", headers={"Accept": "text/turtle"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/dumps/void.ttl")
+    r = client.get("/dataset", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/dumps/")
+
+
+def test_the_ontology_version_iri_dereferences(client):
+    """owl:versionIRI (read from the ontology file) answers as /ontology does; other versions 404."""
+    from pilotkg.server.ontology import version_iri
+    from pilotkg.server.runtime import runtime
+
+    with client.application.app_context():
+        iri = version_iri(runtime().settings.ontology)
+    version = iri.rsplit("/", 1)[-1]
+    r = client.get(f"/ontology/{version}", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    assert iri in r.get_data(as_text=True)
+    assert client.get(f"/ontology/{version}.nt").mimetype == "application/n-triples"
+    assert client.get("/ontology/9.9.9", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_pages_link_their_rdf_forms_and_embed_schema_org(client):
+    """Each page names its RDF forms in <link rel="alternate"> and embeds schema.org JSON-LD: a
+    task is Legislation, part of its pilot's plan."""
+    import json
+
+    page = client.get(f"/id/{TASK}.html").get_data(as_text=True)
+    for ext, mime in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples")):
+        assert f'<link rel="alternate" type="{mime}" href="/id/{TASK}.{ext}">' in page
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    item = json.loads(block.group(1))
+    assert item["@context"] == "https://schema.org" and item["@type"] == "Legislation"
+    assert item["@id"] == ID + TASK and item["isPartOf"]["@id"] == ID + "pilot/wuhan-2022/plan"
+    assert item["name"]
+    agency = json.loads(
+        re.search(r'ld\+json">(.*?)</script>', client.get("/id/agency/mofcom.html").get_data(as_text=True), re.S).group(
+            1
+        )
+    )
+    assert agency["@type"] == "GovernmentOrganization"

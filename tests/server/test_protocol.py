@@ -369,3 +369,19 @@ def test_documents_and_answers_carry_validators(client):
         assert again.status_code == 304 and again.data == b"", path
     r = client.get("/sparql", query_string={"query": "SELEC"})
     assert r.status_code == 400 and "ETag" not in r.headers
+
+
+def test_a_cut_answer_says_so_in_its_body(client, app):
+    """Beyond the header: SPARQL JSON and XML results carry a head link to the limits' section of
+    the service description, N-Triples and Turtle a comment; a whole answer carries neither."""
+    everything = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    r = client.get("/sparql", query_string=everything)
+    assert r.get_json()["head"]["link"] == ["/sparql#limits"]
+    r = client.get("/sparql", query_string=everything, headers={"Accept": "application/sparql-results+xml"})
+    assert b'<link href="/sparql#limits"/></head>' in r.data
+    for mime, fmt in (("text/turtle", "turtle"), ("application/n-triples", "nt")):
+        r = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": mime})
+        assert r.data.startswith(b"# results cut at") and len(rdflib.Graph().parse(data=r.data, format=fmt)) > 0
+    whole = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
+    assert "link" not in whole.get_json()["head"]
+    assert b'id="limits"' in client.get("/sparql", headers={"Accept": "text/html"}).data

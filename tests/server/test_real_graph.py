@@ -111,3 +111,16 @@ def test_dumps_and_ontology(real_client):
     assert real_client.get("/dumps/void.ttl").mimetype == "text/turtle"
     r = real_client.get("/ontology", headers={"Accept": "text/html"})
     assert r.status_code in (200, 404)  # 404 only while ontology/pilotkg.ttl is not written
+
+
+def test_the_source_text_is_served_beside_the_dumps(real_client):
+    """The offsets of every span can be checked from the site: the source file, byte for byte,
+    at /dumps/{name} and /dumps/sources/{name}, listed on the dumps page."""
+    from pilotkg.paths import SOURCES_DIR
+
+    source = (SOURCES_DIR / "wuhan-2022.txt").read_bytes()
+    for path in ("/dumps/wuhan-2022.txt", "/dumps/sources/wuhan-2022.txt"):
+        r = real_client.get(path)
+        assert r.status_code == 200 and r.data == source and r.mimetype == "text/plain"
+    assert b'href="/dumps/sources/wuhan-2022.txt"' in real_client.get("/dumps/").data
+    assert real_client.get("/dumps/sources/pilotkg.nt").status_code == 404  # a dump is not a source
