@@ -75,8 +75,58 @@ def dump(name: str) -> Response:
     else:
         abort(404, description=f"No dump or source named {name[:100]!r}.")
     path = folder / name
+    if _wants_gzip(path):
+        return _gzipped(path)
     response = send_from_directory(folder, name, mimetype=media_type(path), max_age=300)
     response.headers["Content-Type"] = media_type(path)
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+COMPRESSIBLE = {".ttl", ".nt", ".nq", ".trig", ".jsonld", ".md", ".txt", ".csv"}
+GZIP_LEVEL = 1  # a dump is gigabytes at scale: the fastest level still cuts RDF to a sixth or so
+
+
+def _wants_gzip(path: Path) -> bool:
+    """Compress on the way out when the client takes gzip, the file is text, and no byte range
+    is asked for (ranges are served from the file as it is, so downloads can resume)."""
+    if path.suffix.lower() not in COMPRESSIBLE or request.headers.get("Range"):
+        return False
+    qualities: dict[str, float] = {}
+    for item in (request.headers.get("Accept-Encoding") or "").split(","):
+        coding, _, params = item.partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        qualities[coding.strip().lower()] = q
+    q = qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0)))
+    return q > 0
+
+
+def _gzipped(path: Path) -> Response:
+    """The file gzip-compressed as it is read, a megabyte at a time (the dumps never sit in memory)."""
+    import zlib
+
+    def chunks():
+        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip framing
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                out = packer.compress(block)
+                if out:
+                    yield out
+        yield packer.flush()
+
+    stat = path.stat()
+    response = Response(chunks(), content_type=media_type(path))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["ETag"] = f'W/"{stat.st_mtime_ns:x}-{stat.st_size:x}-gzip"'
     return response
 
 

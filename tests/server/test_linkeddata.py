@@ -362,3 +362,19 @@ def test_pages_link_their_rdf_forms_and_embed_schema_org(client):
         )
     )
     assert agency["@type"] == "GovernmentOrganization"
+
+
+def test_dumps_come_gzipped_to_clients_that_take_it(client):
+    """A client sending Accept-Encoding: gzip gets the dump compressed on the way out (the same
+    bytes once inflated); others, and a byte range, get the file as it is."""
+    import gzip
+
+    plain = client.get("/dumps/pilotkg.trig")
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    packed = client.get("/dumps/pilotkg.trig", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data)
+    refused = client.get("/dumps/pilotkg.trig", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers
+    ranged = client.get("/dumps/pilotkg.trig", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-9"})
+    assert ranged.status_code == 206 and ranged.data == plain.data[:10]
