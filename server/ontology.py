@@ -36,8 +36,55 @@ def pylode_html(path) -> str:
             from pylode import OntPub
 
             _html_cache.clear()
-            _html_cache[key] = OntPub(ontology=str(path)).make_html()
+            _html_cache[key] = with_site(OntPub(ontology=str(path)).make_html(), ontology_titles(path))
         return _html_cache[key]
+
+
+SITE_NAV = (
+    "<style>nav.pilotkg-site{font:15px system-ui,sans-serif;padding:.6rem 1rem;border-bottom:3px solid #b22234;"
+    "background:#fff}nav.pilotkg-site a{margin-right:1rem;color:#1d2430;text-decoration:none}"
+    "nav.pilotkg-site a.brand{font-weight:700;color:#b22234}</style>"
+    '<nav class="pilotkg-site"><a class="brand" href="/">pilotkg</a><a href="/">Home</a>'
+    '<a href="/compare">Compare pilots</a><a href="/query">SPARQL query</a><a href="/search">Search</a>'
+    '<a href="/dumps/">Dumps</a><a href="/ontology">Ontology</a></nav>'
+)
+
+
+def ontology_titles(path) -> list[tuple[str, str]]:
+    """(text, language) of the ontology's titles (dcterms:title, else rdfs:label), in file order."""
+    import pyoxigraph as ox
+
+    quads = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    ontologies = {q.subject for q in quads if q.object.value == "http://www.w3.org/2002/07/owl#Ontology"}
+    for prop in ("http://purl.org/dc/terms/title", "http://www.w3.org/2000/01/rdf-schema#label"):
+        titles = [
+            (q.object.value, q.object.language or "")
+            for q in quads
+            if q.subject in ontologies and q.predicate.value == prop and isinstance(q.object, ox.Literal)
+        ]
+        if titles:
+            return titles
+    return []
+
+
+def with_site(html: str, titles: list[tuple[str, str]]) -> str:
+    """pyLODE's page with the site's navigation on top, and the ontology's titles one per line:
+    pyLODE writes them one after the other ("…pilotspilotkg 本体…")."""
+    import html as escape
+    import itertools
+
+    html = html.replace("<body>", "<body>" + SITE_NAV, 1)
+    for order in itertools.permutations(titles):
+        joined = "".join(escape.escape(text, quote=False) for text, _ in order)
+        if f"<h1>{joined}</h1>" in html:
+            lines = "<br>".join(
+                f'<span lang="{lang}">{escape.escape(text, quote=False)}</span>'
+                if lang
+                else escape.escape(text, quote=False)
+                for text, lang in order
+            )
+            return html.replace(f"<h1>{joined}</h1>", f"<h1>{lines}</h1>", 1)
+    return html
 
 
 def warm() -> None:

@@ -124,3 +124,10 @@ def test_the_source_text_is_served_beside_the_dumps(real_client):
         assert r.status_code == 200 and r.data == source and r.mimetype == "text/plain"
     assert b'href="/dumps/sources/wuhan-2022.txt"' in real_client.get("/dumps/").data
     assert real_client.get("/dumps/sources/pilotkg.nt").status_code == 404  # a dump is not a source
+
+
+def test_the_ontology_page_has_the_site_navigation_and_its_titles_apart(real_client):
+    page = real_client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<nav class="pilotkg-site">' in page and 'href="/query"' in page
+    title = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "<br>" in title and 'lang="zh"' in title  # not "…pilotspilotkg 本体…"
