@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,8 +30,17 @@ def yasgui_version() -> str:
         return "4.6.2"
 
 
+_LOCAL_CHECKED: list[float | bool] = [-1e9, False]  # (when, answer)
+_LOCAL_RECHECK = 10.0  # seconds an answer is kept: `make assets` after start shows up soon after
+
+
 def yasgui_local() -> bool:
-    return (VENDOR / "yasgui.min.js").is_file() and (VENDOR / "yasgui.min.css").is_file()
+    """Whether YASGUI is served from this site (else a CDN). Every response's CSP depends on it;
+    two file checks a request were a tenth of a light query's time in the web process."""
+    now = time.monotonic()
+    if now - float(_LOCAL_CHECKED[0]) > _LOCAL_RECHECK:
+        _LOCAL_CHECKED[:] = [now, (VENDOR / "yasgui.min.js").is_file() and (VENDOR / "yasgui.min.css").is_file()]
+    return bool(_LOCAL_CHECKED[1])
 
 
 def yasgui_urls() -> tuple[str, str]:
