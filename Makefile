@@ -41,9 +41,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Debian packages the tests drive: Chromium (browser tests), Virtuoso (a real remote store).
+# Debian packages the tests drive: Chromium (browser tests), Virtuoso (a real remote store),
+# HAProxy (two replicas behind a balancer).
 # Installed when missing and this runs as root; otherwise the tests that need them skip.
-DEBS := chromium:chromium virtuoso-t:virtuoso-opensource
+DEBS := chromium:chromium virtuoso-t:virtuoso-opensource haproxy:haproxy
 debs:
 	@missing=""; for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \

@@ -1,0 +1,121 @@
+"""Two `pilotkg serve` replicas on one built output behind HAProxy (Debian's package, on
+loopback): a rolling rebuild — the replicas switch to the new build one after the other — is
+served without a failed request."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.copies import chengdu_copy
+from tests.server.conftest import free_port
+
+HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+pytestmark = pytest.mark.skipif(
+    HAPROXY is None, reason="Debian's haproxy is not installed (make test installs it as root)"
+)
+
+PILOTS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/pilotkg/ontology#Pilot> }"
+
+CONFIG = """global
+    maxconn 256
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    retries 2
+    option redispatch
+frontend pilotkg
+    bind 127.0.0.1:{port}
+    default_backend replicas
+backend replicas
+    balance roundrobin
+    option httpchk GET /healthz
+    http-check expect status 200
+{servers}
+"""
+
+
+def _pilots(url: str) -> tuple[int, str]:
+    """The number of pilots an answer counts, and which replica gave it (X-Served-By, set by HAProxy)."""
+    query = urllib.parse.urlencode({"query": PILOTS})
+    with urllib.request.urlopen(f"{url}/sparql?{query}", timeout=30) as r:
+        return int(json.loads(r.read())["results"]["bindings"][0]["n"]["value"]), r.headers.get("X-Served-By", "")
+
+
+def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_path):
+    from pilotkg.graph.build import build
+    from pilotkg.paths import SOURCES_DIR
+
+    wuhan = SOURCES_DIR / "wuhan-2022.txt"
+    copy = tmp_path / "chengdu-2023.txt"
+    copy.write_text(chengdu_copy(wuhan.read_text(encoding="utf-8")), encoding="utf-8")
+    out = tmp_path / "dist"
+    build([wuhan], out)
+    # The two replicas look for a new build at different intervals, so one switches first and
+    # the other a few seconds later: a rolling switch, each replica serving throughout.
+    with (
+        serve_store(out / "store", tmp_path / "a.log", PILOTKG_DIST=str(out), PILOTKG_RELOAD_INTERVAL="0.5") as a,
+        serve_store(out / "store", tmp_path / "b.log", PILOTKG_DIST=str(out), PILOTKG_RELOAD_INTERVAL="4") as b,
+    ):
+        port = free_port()
+        servers = "\n".join(
+            f"    server {name} {url.removeprefix('http://')} check inter 500ms fall 2 rise 1"
+            f"\n    http-response set-header X-Served-By {name} if {{ srv_id {n} }}"
+            for n, (name, url) in enumerate((("a", a), ("b", b)), start=1)
+        )
+        config = tmp_path / "haproxy.cfg"
+        config.write_text(CONFIG.format(port=port, servers=servers), encoding="utf-8")
+        balancer = subprocess.Popen(
+            [HAPROXY, "-f", str(config), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    if _pilots(url)[0] == 1:
+                        break
+                except OSError:
+                    if balancer.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("haproxy did not start: " + balancer.stderr.read().decode()) from None
+                    time.sleep(0.2)
+            stop, answers, failures = threading.Event(), [], []
+
+            def load() -> None:
+                while not stop.is_set():
+                    try:
+                        answers.append((time.monotonic(), *_pilots(url)))
+                    except Exception as exc:  # every failed request counts
+                        failures.append(repr(exc))
+
+            clients = [threading.Thread(target=load, daemon=True) for _ in range(4)]
+            for t in clients:
+                t.start()
+            try:
+                build([wuhan, copy], out)
+                deadline = time.monotonic() + 30
+                while not all(_pilots(url)[0] == 2 for _ in range(6)) and time.monotonic() < deadline:
+                    time.sleep(0.3)
+                time.sleep(0.5)
+            finally:
+                stop.set()
+                for t in clients:
+                    t.join(timeout=30)
+        finally:
+            balancer.terminate()
+            balancer.wait(timeout=10)
+    assert failures == []
+    assert {n for _, n, _ in answers} == {1, 2}
+    assert {replica for _, _, replica in answers} == {"a", "b"}  # both replicas served the load
+    first_new = {replica: min(t for t, n, r in answers if r == replica and n == 2) for replica in ("a", "b")}
+    assert first_new["a"] < first_new["b"]  # a switched first, b after it: one at a time
