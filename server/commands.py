@@ -84,6 +84,11 @@ def run_server(settings: Settings, options: dict) -> None:
 @click.option("--threads", default=None, type=int, help="Request threads per web worker [PILOTKG_THREADS; 32].")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
 @click.option("--no-build", is_flag=True, help="Fail instead of building the graph when the store is missing.")
+@click.option(
+    "--backend",
+    help="Answer from this remote SPARQL 1.1 endpoint (e.g. Virtuoso's http://localhost:8890/sparql, "
+    "after `pilotkg publish`) instead of the embedded store [PILOTKG_BACKEND; none].",
+)
 def serve(
     host,
     port,
@@ -98,6 +103,7 @@ def serve(
     threads,
     access_log,
     no_build,
+    backend,
 ) -> None:
     """Serve SPARQL, Linked Data pages, dumps and the ontology over the built store."""
     settings = Settings.from_env(
@@ -109,6 +115,7 @@ def serve(
         service_allowlist=tuple(service_allow) or None,
         pool_workers=query_workers,
         access_log=access_log or None,
+        backend=backend,
     )
     if no_build:
         if not store_ready(settings.store):
@@ -117,5 +124,6 @@ def serve(
         ensure_store(settings)
     web_workers = web_workers or int(os.environ.get("PILOTKG_WEB_WORKERS", "1"))
     threads = threads or int(os.environ.get("PILOTKG_THREADS", "32"))
-    click.echo(f"pilotkg: serving {settings.store} at http://{host}:{port}/ (base {settings.base})", err=True)
+    source = f"the store at {settings.backend}" if settings.backend else str(settings.store)
+    click.echo(f"pilotkg: serving {source} at http://{host}:{port}/ (base {settings.base})", err=True)
     run_server(settings, server_options(host, port, web_workers, threads))

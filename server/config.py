@@ -43,6 +43,7 @@ class Settings:
     access_log: bool = False  # one escaped line per request (pilotkg serve --access-log)
     reload_interval: float = 1.0  # seconds between looks for a new build under the store path; 0: never
     isolate_network: bool = True  # query workers try to drop into an empty network namespace
+    backend: str = ""  # a remote SPARQL 1.1 endpoint queries are sent to instead of the embedded store
     cors_origin: str = "*"
 
     def effective_slow_workers(self) -> int:
@@ -95,6 +96,8 @@ class Settings:
     def normalised(self) -> Settings:
         base = self.base if self.base.endswith(("/", "#")) else self.base + "/"
         allow = tuple(self.service_allowlist)
+        if self.backend and not self.backend.startswith(("http://", "https://")):
+            raise ValueError(f"backend: not an http(s) URL: {self.backend!r}")
         return replace(
             self,
             base=base,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
+from pilotkg.server.backend import BackendError
 from pilotkg.server.jsonld import compact_jsonld
 from pilotkg.server.safety import Refused, analyse, looks_like_update
 
@@ -45,21 +46,30 @@ MEDIA_TYPES = {
 }
 
 _STORE: ox.Store | None = None
+_BACKEND = None  # a pilotkg.server.backend.Backend when queries go to a remote store
 NETWORK_ISOLATED = False
 
 
-def init_worker(store_path: str, isolate_network: bool = False, memory_mb: int = 0) -> None:
+def init_worker(
+    store_path: str, isolate_network: bool = False, memory_mb: int = 0, backend: str = "", timeout: float = 10.0
+) -> None:
     """Pool initializer: limit memory, open the store, then (optionally) leave the network.
 
     The limit is on the data segment (RLIMIT_DATA: heap and private memory), not the address
     space: the store's files are mapped, and a large store would not even open under RLIMIT_AS.
     An allocation past it aborts the worker, which the pool reports as a query over the limit.
     """
-    global _STORE, NETWORK_ISOLATED
+    global _STORE, NETWORK_ISOLATED, _BACKEND
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    _STORE = ox.Store.read_only(store_path)
+    if backend:  # queries go to the remote store; the empty one only parses them (see _remote)
+        from pilotkg.server.backend import Backend
+
+        _BACKEND = Backend(backend, timeout)
+        _STORE = ox.Store()
+    else:
+        _STORE = ox.Store.read_only(store_path)
     if isolate_network:
         NETWORK_ISOLATED = _leave_network()
 
@@ -192,7 +202,11 @@ def _run(job: Job) -> Answer:
             kwargs.pop("use_default_graph_as_union", None)
             kwargs["default_graph"] = ox.DefaultGraph()
     try:
-        result = store().query(job.query, **kwargs)
+        result = store().query(job.query, **kwargs)  # with a backend: an empty store, to parse and type it
+        if _BACKEND is not None:
+            result = _BACKEND.query(job, result)
+    except BackendError as exc:
+        return Answer(exc.status, message=str(exc))
     except SyntaxError as exc:
         if looks_like_update(job.query):
             return Answer(403, message="This endpoint is read-only: SPARQL Update is not allowed.")

@@ -68,11 +68,20 @@ class _Lane:
                 self.restarts += 1
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["pilotkg.server.engine", "rdflib.plugins.sparql.parser"])
-            isolate = self.settings.isolate_network and not self.settings.service_allowlist
+            # Workers that call an allowed SERVICE, or the remote store, need the network; the
+            # grammar check (server/safety.py) then alone keeps SERVICE to the allow-list.
+            backend = self.settings.backend
+            isolate = self.settings.isolate_network and not self.settings.service_allowlist and not backend
             self._pool = ProcessPool(
                 max_workers=self.workers,
                 initializer=engine.init_worker,
-                initargs=(str(self.settings.store), isolate, self.settings.effective_worker_memory_mb()),
+                initargs=(
+                    str(self.settings.store),
+                    isolate,
+                    self.settings.effective_worker_memory_mb(),
+                    backend,
+                    self.settings.query_timeout,
+                ),
                 context=ctx,
             )
             self._pid = pid
