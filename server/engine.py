@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
-from pilotkg.server.backend import BackendError
+from pilotkg.server.backend import Backend, BackendError
 from pilotkg.server.jsonld import compact_jsonld
 from pilotkg.server.safety import Refused, analyse, looks_like_update
 
@@ -46,7 +46,7 @@ MEDIA_TYPES = {
 }
 
 _STORE: ox.Store | None = None
-_BACKEND = None  # a pilotkg.server.backend.Backend when queries go to a remote store
+_BACKEND: Backend | None = None  # when queries go to a remote store
 NETWORK_ISOLATED = False
 
 
@@ -63,9 +63,7 @@ def init_worker(
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    if backend:  # queries go to the remote store; the empty one only parses them (see _remote)
-        from pilotkg.server.backend import Backend
-
+    if backend:  # queries go to the remote store; the empty one only parses them (server/backend.py)
         _BACKEND = Backend(backend, timeout)
         _STORE = ox.Store()
     else:

@@ -13,6 +13,7 @@ import urllib.parse
 import urllib.request
 
 from tests.copies import chengdu_copy
+from tests.server.load import under_load
 
 PROBE = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
 
@@ -189,28 +190,12 @@ def test_a_rebuild_under_load_is_served_without_a_restart(serve_store, tmp_path)
         out / "store", tmp_path / "server.log", PILOTKG_DIST=str(out), PILOTKG_RELOAD_INTERVAL="0.5"
     ) as url:
         assert _pilots(url) == 1
-        stop, answers, failures = threading.Event(), [], []
-
-        def load() -> None:
-            while not stop.is_set():
-                try:
-                    answers.append(_pilots(url))
-                except Exception as exc:  # every failed request counts
-                    failures.append(repr(exc))
-
-        clients = [threading.Thread(target=load, daemon=True) for _ in range(4)]
-        for t in clients:
-            t.start()
-        try:
+        with under_load(lambda: _pilots(url)) as (answers, failures):
             build([wuhan, copy], out)
             deadline = time.monotonic() + 20
             while _pilots(url) != 2 and time.monotonic() < deadline:
                 time.sleep(0.2)
             time.sleep(1)
-        finally:
-            stop.set()
-            for t in clients:
-                t.join(timeout=30)
         assert failures == []
         assert set(answers) <= {1, 2} and 2 in answers
         assert all(_pilots(url) == 2 for _ in range(10))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -17,6 +16,7 @@ import pytest
 
 from tests.copies import chengdu_copy
 from tests.server.conftest import free_port
+from tests.server.load import under_load
 
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 pytestmark = pytest.mark.skipif(
@@ -89,28 +89,12 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
                     if balancer.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError("haproxy did not start: " + balancer.stderr.read().decode()) from None
                     time.sleep(0.2)
-            stop, answers, failures = threading.Event(), [], []
-
-            def load() -> None:
-                while not stop.is_set():
-                    try:
-                        answers.append((time.monotonic(), *_pilots(url)))
-                    except Exception as exc:  # every failed request counts
-                        failures.append(repr(exc))
-
-            clients = [threading.Thread(target=load, daemon=True) for _ in range(4)]
-            for t in clients:
-                t.start()
-            try:
+            with under_load(lambda: (time.monotonic(), *_pilots(url))) as (answers, failures):
                 build([wuhan, copy], out)
                 deadline = time.monotonic() + 30
                 while not all(_pilots(url)[0] == 2 for _ in range(6)) and time.monotonic() < deadline:
                     time.sleep(0.3)
                 time.sleep(0.5)
-            finally:
-                stop.set()
-                for t in clients:
-                    t.join(timeout=30)
         finally:
             balancer.terminate()
             balancer.wait(timeout=10)
