@@ -30,7 +30,7 @@ def yasgui_version() -> str:
         return "4.6.2"
 
 
-_LOCAL_CHECKED: list[float | bool] = [-1e9, False]  # (when, answer)
+_LOCAL_CHECKED: dict[Path, tuple[float, bool]] = {}  # vendor folder -> (when, answer)
 _LOCAL_RECHECK = 10.0  # seconds an answer is kept: `make assets` after start shows up soon after
 
 
@@ -38,9 +38,11 @@ def yasgui_local() -> bool:
     """Whether YASGUI is served from this site (else a CDN). Every response's CSP depends on it;
     two file checks a request were a tenth of a light query's time in the web process."""
     now = time.monotonic()
-    if now - float(_LOCAL_CHECKED[0]) > _LOCAL_RECHECK:
-        _LOCAL_CHECKED[:] = [now, (VENDOR / "yasgui.min.js").is_file() and (VENDOR / "yasgui.min.css").is_file()]
-    return bool(_LOCAL_CHECKED[1])
+    when, answer = _LOCAL_CHECKED.get(VENDOR, (-1e9, False))
+    if now - when > _LOCAL_RECHECK:
+        answer = (VENDOR / "yasgui.min.js").is_file() and (VENDOR / "yasgui.min.css").is_file()
+        _LOCAL_CHECKED[VENDOR] = (now, answer)
+    return answer
 
 
 def yasgui_urls() -> tuple[str, str]:

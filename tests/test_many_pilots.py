@@ -53,7 +53,10 @@ def test_one_pilot_and_one_named_graph_per_plan(store):
     pilots = _rows(store, "SELECT ?p WHERE { ?p a pilot:Pilot } ORDER BY ?p")
     assert [p[0].rsplit("/", 1)[1] for p in pilots] == ["chengdu-2023", "hangzhou-2023", "wuhan-2022"]
     graphs = sorted(g.value.rsplit("/", 1)[1] for g in store.named_graphs())
-    assert graphs == ["alignment", "chengdu-2023", "hangzhou-2023", "similarity", "statistics", "vocab", "wuhan-2022"]
+    assert graphs == [
+        *("alignment", "chengdu-2023", "hangzhou-2023", "similarity", "statistics", "vocab"),
+        *("void", "wuhan-2022"),  # void: the store's own description of the dumps (void.ttl)
+    ]
 
 
 def test_pilots_carry_city_province_dates(store):
