@@ -1,10 +1,11 @@
 """Two `pilotkg serve` replicas on one built output behind HAProxy (Debian's package, on
-loopback): a rolling rebuild — the replicas switch to the new build one after the other — is
-served without a failed request."""
+loopback): a rolling rebuild — replica a switches to the new build, then replica b, whose own
+link to the output is switched once a serves the new build — is served without a failed request."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -61,11 +62,13 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
     copy.write_text(chengdu_copy(wuhan.read_text(encoding="utf-8")), encoding="utf-8")
     out = tmp_path / "dist"
     build([wuhan], out)
-    # The two replicas look for a new build at different intervals, so one switches first and
-    # the other a few seconds later: a rolling switch, each replica serving throughout.
+    # Replica b serves the same build through a link of its own (the output never changes once
+    # written), which is switched only once replica a serves the new build: a rolling switch.
+    b_link = tmp_path / "replica-b"
+    os.symlink(os.readlink(out), b_link)
     with (
         serve_store(out / "store", tmp_path / "a.log", PILOTKG_DIST=str(out), PILOTKG_RELOAD_INTERVAL="0.5") as a,
-        serve_store(out / "store", tmp_path / "b.log", PILOTKG_DIST=str(out), PILOTKG_RELOAD_INTERVAL="4") as b,
+        serve_store(b_link / "store", tmp_path / "b.log", PILOTKG_DIST=str(b_link), PILOTKG_RELOAD_INTERVAL="0.5") as b,
     ):
         port = free_port()
         servers = "\n".join(
@@ -91,9 +94,13 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
                     time.sleep(0.2)
             with under_load(lambda: (time.monotonic(), *_pilots(url))) as (answers, failures):
                 build([wuhan, copy], out)
-                deadline = time.monotonic() + 30
-                while not all(_pilots(url)[0] == 2 for _ in range(6)) and time.monotonic() < deadline:
-                    time.sleep(0.3)
+                _wait(lambda: _pilots(a)[0] == 2)  # replica a is on the new build …
+                assert _pilots(b)[0] == 1  # … and b, not yet switched, still on the old one
+                time.sleep(1)  # the balancer sends to both meanwhile
+                os.symlink(os.readlink(out), tmp_path / "replica-b.new")
+                os.replace(tmp_path / "replica-b.new", b_link)  # switch b, in one rename
+                _wait(lambda: _pilots(b)[0] == 2)
+                _wait(lambda: all(_pilots(url)[0] == 2 for _ in range(6)))
                 time.sleep(0.5)
         finally:
             balancer.terminate()
@@ -102,4 +109,12 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
     assert {n for _, n, _ in answers} == {1, 2}
     assert {replica for _, _, replica in answers} == {"a", "b"}  # both replicas served the load
     first_new = {replica: min(t for t, n, r in answers if r == replica and n == 2) for replica in ("a", "b")}
-    assert first_new["a"] < first_new["b"]  # a switched first, b after it: one at a time
+    last_old_b = max(t for t, n, r in answers if r == "b" and n == 1)
+    assert first_new["a"] < last_old_b < first_new["b"]  # a switched, b served the old build, then switched
+
+
+def _wait(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the replicas did not switch in time"
+        time.sleep(0.2)
