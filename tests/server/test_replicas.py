@@ -100,6 +100,7 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
                 os.symlink(os.readlink(out), tmp_path / "replica-b.new")
                 os.replace(tmp_path / "replica-b.new", b_link)  # switch b, in one rename
                 _wait(lambda: _pilots(b)[0] == 2)
+                b_switched = time.monotonic()  # b has answered from the new build
                 _wait(lambda: all(_pilots(url)[0] == 2 for _ in range(6)))
                 time.sleep(0.5)
         finally:
@@ -108,9 +109,13 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
     assert failures == []
     assert {n for _, n, _ in answers} == {1, 2}
     assert {replica for _, _, replica in answers} == {"a", "b"}  # both replicas served the load
-    first_new = {replica: min(t for t, n, r in answers if r == replica and n == 2) for replica in ("a", "b")}
+    first_new_a = min(t for t, n, r in answers if r == "a" and n == 2)
     last_old_b = max(t for t, n, r in answers if r == "b" and n == 1)
-    assert first_new["a"] < last_old_b < first_new["b"]  # a switched, b served the old build, then switched
+    assert first_new_a < last_old_b  # b served the old build after a served the new one
+    # and once b answered from the new build, every request to it that started later did too
+    # (around the switch itself, requests in flight finish on the build they started on)
+    assert all(n == 2 for t, n, r in answers if r == "b" and t > b_switched)
+    assert any(t > b_switched for t, n, r in answers if r == "b")
 
 
 def _wait(condition, timeout: float = 30.0) -> None:
