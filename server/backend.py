@@ -37,9 +37,6 @@ class _Triples:
     def serialize(self, output, format: ox.RdfFormat) -> None:
         ox.serialize(self.triples, output, format)
 
-    def __iter__(self):
-        return iter(self.triples)
-
 
 class Backend:
     def __init__(self, endpoint: str, timeout: float) -> None:

@@ -92,20 +92,7 @@ def _wants_gzip(path: Path) -> bool:
     is asked for (ranges are served from the file as it is, so downloads can resume)."""
     if path.suffix.lower() not in COMPRESSIBLE or request.headers.get("Range"):
         return False
-    qualities: dict[str, float] = {}
-    for item in (request.headers.get("Accept-Encoding") or "").split(","):
-        coding, _, params = item.partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        qualities[coding.strip().lower()] = q
-    q = qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0)))
-    return q > 0
+    return request.accept_encodings["gzip"] > 0  # werkzeug: q values and "*" as RFC 9110 says
 
 
 def _gzipped(path: Path) -> Response:

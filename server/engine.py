@@ -8,6 +8,7 @@ pyoxigraph's native serialisers. Only bytes travel back to the web process.
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import os
 import resource
@@ -248,6 +249,8 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> Answer:
         body = tsv
     else:
         body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[fmt])
+    if sink.truncated:
+        body = say_truncated(body, MEDIA_TYPES[fmt], job.max_rows)
     return Answer(200, body, MEDIA_TYPES[fmt], form="select", truncated=sink.truncated, rows=rows)
 
 
@@ -272,9 +275,31 @@ def _triples(result: ox.QueryTriples, job: Job) -> Answer:
             return Answer(406, form="graph", message=f"The answer cannot be written as {MEDIA_TYPES[fmt]}: {exc}.")
         if fmt == "jsonld" and job.prefixes:
             body = compact_jsonld(body, job.prefixes)
+    if sink.truncated:
+        body = say_truncated(body, MEDIA_TYPES[fmt], job.max_rows)
     return Answer(200, body, MEDIA_TYPES[fmt], form="graph", truncated=sink.truncated, rows=sink.lines)
 
 
 def ping() -> dict:
     """Health check run inside a worker."""
     return {"pid": os.getpid(), "network_isolated": NETWORK_ISOLATED}
+
+
+TRUNCATED_LINK = "/sparql#limits"  # the service description's section on the row limit
+
+
+def say_truncated(body: bytes, content_type: str, max_rows: int) -> bytes:
+    """An answer cut at the row limit says so in its body where the format has room: a ``link``
+    in the head of SPARQL JSON and XML results (both formats define one for metadata), a comment
+    above N-Triples and Turtle. CSV, TSV and JSON-LD have no such place: the header says it."""
+    media = content_type.split(";")[0].strip()
+    note = f"results cut at {max_rows} rows (PILOTKG_MAX_ROWS): add a LIMIT or make the query more selective"
+    if media == "application/sparql-results+json":
+        document = json.loads(body)
+        document.setdefault("head", {}).setdefault("link", []).append(TRUNCATED_LINK)
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if media == "application/sparql-results+xml" and b"</head>" in body:
+        return body.replace(b"</head>", f'<link href="{TRUNCATED_LINK}"/></head>'.encode(), 1)
+    if media in ("text/turtle", "application/n-triples", "application/n-quads"):
+        return f"# {note}\n".encode() + body
+    return body

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, current_app, render_template, request
 
 from pilotkg.server import conneg
@@ -110,34 +108,11 @@ def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None
         if answer.retry_after:
             response.headers["Retry-After"] = str(answer.retry_after)
         return response
-    body = answer.body
-    if answer.truncated:
-        body = say_truncated(body, answer.content_type, settings.max_rows)
-    response = Response(body, status=200, content_type=answer.content_type)
+    response = Response(answer.body, status=200, content_type=answer.content_type)
     response.headers["Vary"] = "Accept"
     if answer.truncated:
         response.headers["X-PilotKG-Truncated"] = f"results cut at {settings.max_rows} rows (PILOTKG_MAX_ROWS)"
     return response
-
-
-TRUNCATED_LINK = "/sparql#limits"  # the service description's section on the row limit
-
-
-def say_truncated(body: bytes, content_type: str, max_rows: int) -> bytes:
-    """An answer cut at the row limit says so in its body where the format has room: a ``link``
-    in the head of SPARQL JSON and XML results (both formats define one for metadata), a comment
-    above N-Triples and Turtle. CSV, TSV and JSON-LD have no such place: the header says it."""
-    media = content_type.split(";")[0].strip()
-    note = f"results cut at {max_rows} rows (PILOTKG_MAX_ROWS): add a LIMIT or make the query more selective"
-    if media == "application/sparql-results+json":
-        document = json.loads(body)
-        document.setdefault("head", {}).setdefault("link", []).append(TRUNCATED_LINK)
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if media == "application/sparql-results+xml" and b"</head>" in body:
-        return body.replace(b"</head>", f'<link href="{TRUNCATED_LINK}"/></head>'.encode(), 1)
-    if media in ("text/turtle", "application/n-triples", "application/n-quads"):
-        return f"# {note}\n".encode() + body
-    return body
 
 
 def _acceptable(form: str) -> str:
