@@ -258,7 +258,7 @@ def _pool(jobs: int, base: str, validate: bool, parts: Path, ahead: Future | Non
         if ahead is not None:
             _WORKER["read_ahead"] = ahead
         return _Inline()
-    # forkserver, not fork: rudof and Oxigraph run threads, and a process forked from a threaded
+    # forkserver, not fork: Oxigraph runs threads, and a process forked from a threaded
     # one can inherit a lock no thread will ever release (the build then hangs).
     return ProcessPoolExecutor(
         workers,

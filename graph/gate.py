@@ -1,20 +1,20 @@
-"""The build's SHACL gate: every graph of a build is checked on its own, on fast engines.
+"""The build's SHACL gate: every graph of a build is checked on its own, in Oxigraph.
 
 pyshacl (graph/validate.py) is the reference engine: its reports carry each rule's ``sh:message``
 and are what a person reads. It is also slow, ~0.6 s for one pilot's core shapes, which made
 validation most of a build's time. So the gate runs
 
-- the **core** shapes on rudof (pyrudof, a SHACL engine in Rust; ~0.1 s a pilot), and
+- the **core** shapes compiled to SPARQL (graph/shacl_sparql.py; ~0.15 s a pilot, where the Rust
+  engine rudof took ~0.4 s), and
 - the **SPARQL-based** constraints as Oxigraph queries, one query per rule and graph: the
   focus nodes' query joined into the rule's WHERE clause (``SparqlRule.joined``), which finds
   what pre-binding ``$this`` for each focus node finds (SHACL-SPARQL's definition) at a small
-  part of the cost — a query per focus node was a third of a build's time (rudof's own SPARQL
-  constraints refuse graphs that conform),
+  part of the cost — a query per focus node was a third of a build's time,
 
 and when either refuses a graph, validates it again with pyshacl to write the report. The gate
-is held to the same rules as pyshacl by tests/test_shapes.py: every broken graph of its cases is
-refused by the gate too. Should the gate refuse a graph pyshacl accepts, it says so and fails
-closed.
+is held to the same rules as pyshacl by tests/test_shapes.py: on the fixture, every broken case
+and a few hundred random breakages, the compiled shapes find exactly the focus nodes and source
+shapes pyshacl finds. Should the gate refuse a graph pyshacl accepts, it says so and fails closed.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-import pyrudof
 from rdflib import Graph, Namespace, URIRef
 
+from pilotkg.graph.shacl_sparql import CompiledShapes, exact_store
 from pilotkg.graph.validate import SH, TARGETS, load_shapes, split_shapes, validate
 from pilotkg.paths import SHAPES_DIR
 
@@ -144,13 +144,7 @@ class Gate:
         self.sparql_rules = sparql_rules(sparql)
         self.context = context
         self.context_nt = ox.serialize(context, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-        self.rudof.read_shacl(core.serialize(format="nt"), format=pyrudof.ShaclFormat.NTriples)
-        # The context is read once; each graph is staged on top of it and rolled back after.
-        if self.context_nt:
-            self.rudof.read_data(
-                self.context_nt, format=pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict
-            )
+        self.core = CompiledShapes(core)
 
     @classmethod
     def for_pilots(cls, context: list[ox.Triple]) -> Gate:
@@ -173,23 +167,15 @@ class Gate:
     def check(self, name: str, triples: list[ox.Triple]) -> str | None:
         """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
         data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        core = self._core(data_nt)
-        if core.conforms and self._sparql_conforms(data_nt):
+        if not self.core.violated(exact_store(self.context_nt + data_nt)) and self._sparql_conforms(data_nt):
             return None
-        return self._report(name, data_nt, core)
+        return self._report(name, data_nt)
 
-    def _core(self, data_nt: str) -> pyrudof.ShaclValidationReport:
-        read = {"format": pyrudof.RDFFormat.NTriples, "reader_mode": pyrudof.ReaderMode.Strict}
-        if not self.context_nt:  # nothing to stage on
-            self.rudof.reset_data()
-            self.rudof.read_data(data_nt, **read)
-            return self.rudof.validate_shacl()
-        self.rudof.begin_staging()
-        try:
-            self.rudof.read_data(data_nt, merge=True, **read)
-            return self.rudof.validate_shacl()
-        finally:
-            self.rudof.rollback_staging()
+    def core_findings(self, triples: list[ox.Triple]) -> set[tuple[ox.NamedNode | ox.BlankNode, object]]:
+        """Each (focus node, source shape) the compiled core shapes find in error, ``context``
+        beside ``triples`` (what tests compare with pyshacl's results)."""
+        data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        return self.core.findings(exact_store(self.context_nt + data_nt))
 
     def _store(self, data_nt: str) -> ox.Store:
         """The context and the data in an in-memory store (parsed in Rust: no Python term a triple)."""
@@ -221,15 +207,16 @@ class Gate:
             found.setdefault(rule.shape, set()).update(focus)
         return found
 
-    def _report(self, name: str, data_nt: str, core: pyrudof.ShaclValidationReport) -> str:
+    def _report(self, name: str, data_nt: str) -> str:
         """pyshacl's report on a graph the gate refused (slow, and only on bad input)."""
         graph = Graph()
         graph.parse(data=self.context_nt + data_nt, format="nt")
         result = validate(graph, shapes=self.shapes)
-        if result.conforms:  # rudof refused what pyshacl accepts: fail closed, and say so
-            found = sorted({f"{e.focus_node} ({e.constraint_component})" for e in core})
+        if result.conforms:  # the gate refused what pyshacl accepts: fail closed, and say so
+            store = exact_store(self.context_nt + data_nt)
+            found = sorted(f"{focus} ({shape})" for focus, shape in self.core.findings(store))
             return (
-                f"graph <{name}>: the build gate refuses what pyshacl accepts (rudof: "
+                f"graph <{name}>: the build gate refuses what pyshacl accepts (compiled core shapes: "
                 + ("; ".join(found[:5]) or "no core violation")
                 + "); a gate rule needs mending"
             )

@@ -47,7 +47,7 @@ def shapes() -> Graph:
 
 @pytest.fixture(scope="module")
 def gate() -> Gate:
-    """The build's gate (rudof for core shapes, pyshacl for SPARQL ones); the fixture holds its vocabulary."""
+    """The build's gate (core shapes compiled to SPARQL, and the SPARQL rules, on Oxigraph); the fixture holds its vocabulary."""
     return Gate.for_pilots([])
 
 
@@ -420,8 +420,8 @@ def test_broken_graph_is_refused(name: str, mini: Graph, shapes: Graph) -> None:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_build_gate_refuses_it_too(name: str, mini: Graph, gate: Gate) -> None:
-    """rudof, which checks the core shapes in a build, refuses every broken graph pyshacl refuses
-    (a core rule rudof missed would let the graph through: the SPARQL rules would not see it)."""
+    """The build's gate refuses every broken graph pyshacl refuses, and its report (pyshacl's)
+    names the rule (tests/test_shacl_sparql.py compares the compiled core shapes result for result)."""
     CASES[name].mutate(mini)
     report = gate.check("urn:test:mini", ox_triples(mini))
     assert report is not None, f"{name}: the build gate accepted the broken graph"
