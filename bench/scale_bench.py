@@ -101,6 +101,8 @@ def _step_key(text: str) -> str:
         ("dumps_s", "dumps"),
         ("stats_s", "statistics"),
         ("store_s", "store loaded"),
+        ("close_s", "store flushed"),
+        ("finish_s", "output switched"),
     ):
         if word in text:
             return key
@@ -181,7 +183,8 @@ def print_tables(builds: list[dict[str, float]], serving: list, runs: int, reque
     print(f"\nbuild: medians of {runs} run(s) per N, `pilotkg build` in a child process on {os.cpu_count()} cores")
     head = (
         f"{'N':>5} {'tasks':>7} {'triples':>10} {'build s':>8} {'s/plan':>7} {'pilots s':>8} {'links s':>8} "
-        f"{'align s':>8} {'store s':>8} {'stats s':>8} {'dumps s':>8} {'peak MiB':>9} {'store MiB':>9}"
+        f"{'align s':>8} {'store s':>8} {'stats s':>8} {'dumps s':>8} {'close s':>8} {'finish s':>8} "
+        f"{'peak MiB':>9} {'store MiB':>9}"
     )
     print(head)
     print("-" * len(head))
@@ -190,7 +193,8 @@ def print_tables(builds: list[dict[str, float]], serving: list, runs: int, reque
             f"{r['n']:>5} {r['tasks']:>7.0f} {r['triples']:>10.0f} {r['wall_s']:>8.1f} {r['wall_s'] / r['n']:>7.3f} "
             f"{r.get('pilots_s', 0):>8.1f} {r.get('links_s', 0):>8.1f} {r.get('align_s', 0):>8.1f} "
             f"{r.get('store_s', 0):>8.1f} "
-            f"{r.get('stats_s', 0):>8.1f} {r.get('dumps_s', 0):>8.1f} {r['peak_mib']:>9.0f} {r['store_mib']:>9.1f}"
+            f"{r.get('stats_s', 0):>8.1f} {r.get('dumps_s', 0):>8.1f} {r.get('close_s', 0):>8.1f} "
+            f"{r.get('finish_s', 0):>8.1f} {r['peak_mib']:>9.0f} {r['store_mib']:>9.1f}"
         )
     print(
         f"\nserver: start-up until /healthz answers; example queries over HTTP, answer cache off, "

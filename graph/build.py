@@ -375,6 +375,7 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
             )
             publish.close_store(store)
             del store
+            clock.lap("VoID written, store flushed")
         report = report_of_sections([p.report for p in pilots])
         (staging / "discrepancies.md").write_text(report, encoding="utf-8")
         files_out.append(staging / "discrepancies.md")
@@ -382,6 +383,7 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
         files_out.append(publish.sha256sums(files_out, staging))
         shutil.rmtree(parts_dir)
         output.switch(staging, out)
+        clock.lap("report, sources and checksums written, output switched")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -475,10 +477,16 @@ def _alignments(
     tasks = {p.slug: p.task_items for p in pilots}
     grams = Grams()
     batches: list[bytes] = []
-    for a, b in partners(shared, sorted(tasks)):
-        batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b], cache=grams), base)))
-    if pool is not None and batches:
-        reports = [r for r in _bounded_map(pool, _alignment_job, _grouped(batches)) if r]
+
+    def aligned() -> Iterator[bytes]:  # the workers check batches while this process aligns the next
+        for a, b in partners(shared, sorted(tasks)):
+            batches.append(b"".join(alignment_lines(align(a, tasks[a], b, tasks[b], cache=grams), base)))
+            yield batches[-1]
+
+    if pool is None:
+        batches += aligned()
+    else:
+        reports = [r for r in _bounded_map(pool, _alignment_job, _grouped(aligned())) if r]
         if reports:
             raise BuildError(
                 "the alignment graph does not conform to the shapes; nothing was published\n" + "\n".join(reports)
@@ -487,9 +495,15 @@ def _alignments(
     return publish.write_part(triples, f"{base}{ALIGNMENT_GRAPH}", folder, "alignment")
 
 
-def _grouped(batches: list[bytes], size: int = 20) -> Iterator[bytes]:
-    for start in range(0, len(batches), size):
-        yield b"".join(batches[start : start + size])
+def _grouped(batches: Iterable[bytes], size: int = 20) -> Iterator[bytes]:
+    group: list[bytes] = []
+    for batch in batches:
+        group.append(batch)
+        if len(group) == size:
+            yield b"".join(group)
+            group = []
+    if group:
+        yield b"".join(group)
 
 
 def _alignment_job(batch: bytes) -> str | None:

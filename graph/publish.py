@@ -204,8 +204,10 @@ def load_store(nquads: Path, path: Path) -> ox.Store:
 
 
 def close_store(store: ox.Store) -> None:
-    """Compact and flush the store the server will open read-only."""
-    store.optimize()
+    """Flush the store the server will open read-only. Not compacted: its data came in through
+    the bulk loader, whose sorted files RocksDB reads as they are; compacting them (``optimize``)
+    took 15 s at 300 plans (~50 s at 1,000) for ~18 % off a scan of every quad and nothing
+    measurable on selective queries."""
     store.flush()
     del store
 

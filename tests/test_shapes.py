@@ -47,7 +47,7 @@ def shapes() -> Graph:
 
 @pytest.fixture(scope="module")
 def gate() -> Gate:
-    """The build's gate (core shapes compiled to SPARQL, and the SPARQL rules, on Oxigraph); the fixture holds its vocabulary."""
+    """The build's gate (core shapes compiled to SPARQL, and the SPARQL rules); the fixture holds its vocabulary."""
     return Gate.for_pilots([])
 
 
