@@ -76,6 +76,7 @@ class BuiltPilot:
     part: publish.Part
     problem: str | None  # the gate's report, None when the graph conforms
     search_rows: list[tuple]  # its rows of the search index (graph/search_index.py)
+    statistics: bytes  # its observations of the per-pilot statistics, N-Triples (graph/statistics.py)
 
 
 @dataclass(slots=True)
@@ -200,7 +201,9 @@ def _read_plan(path: Path) -> Plan:
 def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     """Read one plan; write its graph as a part; check it."""
     index, path = job
+    from pilotkg.graph.gate import Staged
     from pilotkg.graph.report import plan_section
+    from pilotkg.graph.statistics import pilot_statistics
 
     base = str(_WORKER["base"])
     ahead = _WORKER.pop("read_ahead", None)
@@ -208,7 +211,9 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
     name = f"{base}graph/{plan.slug}"
     triples = plan_triples(plan, base)
     gate = _WORKER["pilot_gate"]
-    problem = gate.check(name, triples) if gate is not None else None  # type: ignore[attr-defined]
+    staged = Staged(triples, gate.context_nt if gate is not None else "")  # type: ignore[attr-defined]
+    problem = gate.check(name, staged) if gate is not None else None  # type: ignore[attr-defined]
+    statistics = ox.serialize(pilot_statistics(staged.store, base), format=ox.RdfFormat.N_TRIPLES)
     part = publish.write_part(triples, name, _WORKER["parts"], f"pilot-{index:06d}")  # type: ignore[arg-type]
     return BuiltPilot(
         plan.slug,
@@ -223,6 +228,7 @@ def _pilot_job(job: tuple[int, Path]) -> BuiltPilot:
         part,
         problem,
         search_index.rows_of_graph(triples),
+        statistics,
     )
 
 
@@ -336,7 +342,7 @@ def _build(files: list[Path], out: Path, base: str, validate: bool) -> BuildResu
                 publish.merge_lines([part.nt for part in parts], parts_dir / "base.nt")
                 store = loading.result()
             clock.lap("store loaded")
-            statistics = _statistics(store, base, vocab, pool if validate else None, parts_dir)
+            statistics = _statistics(store, base, vocab, pool if validate else None, parts_dir, pilots)
             store.bulk_extend(
                 ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(statistics.graph))
                 for t in ox.parse(path=statistics.nt, format=ox.RdfFormat.N_TRIPLES)
@@ -405,7 +411,12 @@ def _copy_sources(pilots: Sequence[BuiltPilot], folder: Path) -> list[Path]:
 
 
 def _statistics(
-    store: ox.Store, base: str, vocab: list[ox.Triple], pool: Executor | None, folder: Path
+    store: ox.Store,
+    base: str,
+    vocab: list[ox.Triple],
+    pool: Executor | None,
+    folder: Path,
+    pilots: Sequence[BuiltPilot],
 ) -> publish.Part:
     """The statistics graph (graph/statistics.py), checked against its shapes, as a part.
 
@@ -413,7 +424,8 @@ def _statistics(
     structure beside it (the observations point at them)."""
     from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads
 
-    triples = [quad.triple for quad in statistics_quads(store, base)]
+    counted = (t for p in pilots for t in ox.parse(p.statistics, ox.RdfFormat.N_TRIPLES))
+    triples = [quad.triple for quad in statistics_quads(store, base, pilots=counted)]
     if pool is not None:
         observations = {t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object.value == OBSERVATION}
         structure = [t for t in triples if t.subject not in observations]

@@ -30,7 +30,7 @@ from pilotkg.graph.shacl_sparql import CompiledShapes, exact_store
 from pilotkg.graph.validate import SH, TARGETS, load_shapes, split_shapes, validate
 from pilotkg.paths import SHAPES_DIR
 
-__all__ = ["Gate", "SparqlRule", "link_types", "range_types", "shapes_about", "sparql_rules"]
+__all__ = ["Gate", "SparqlRule", "Staged", "link_types", "range_types", "shapes_about", "sparql_rules"]
 
 PILOT = Namespace("https://w3id.org/pilotkg/ontology#")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -128,6 +128,24 @@ def sparql_rules(shapes: Graph) -> list[SparqlRule]:
 
 
 RDF_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+
+
+class Staged:
+    """A graph to check, serialised once, and its in-memory store with ``context`` beside it, made
+    when first asked for: the SPARQL rules query it, and a build's statistics of the pilot too."""
+
+    def __init__(self, triples: list[ox.Triple], context_nt: str = "") -> None:
+        self.nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        self.context_nt = context_nt
+
+    @functools.cached_property
+    def store(self) -> ox.Store:
+        """The context and the data (parsed in Rust: no Python term a triple). Read only."""
+        store = ox.Store()
+        store.bulk_load(self.context_nt + self.nt, format=ox.RdfFormat.N_TRIPLES)
+        return store
+
+
 THIS = ox.Variable("this")
 
 
@@ -164,12 +182,14 @@ class Gate:
         classes = {URIRef(t.object.value) for t in triples if t.predicate == RDF_TYPE}
         return cls(shapes_about(_shapes(), classes, {URIRef(t.predicate.value) for t in triples}), context)
 
-    def check(self, name: str, triples: list[ox.Triple]) -> str | None:
+    def check(self, name: str, triples: list[ox.Triple] | Staged) -> str | None:
         """None when the graph ``name`` holding ``triples`` conforms, else a readable report."""
-        data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        if not self.core.violated(exact_store(self.context_nt + data_nt)) and self._sparql_conforms(data_nt):
+        data = triples if isinstance(triples, Staged) else Staged(triples, self.context_nt)
+        if data.context_nt != self.context_nt:
+            raise ValueError("a graph staged with another context than this gate's")
+        if not self.core.violated(exact_store(self.context_nt + data.nt)) and self._sparql_conforms(data):
             return None
-        return self._report(name, data_nt)
+        return self._report(name, data.nt)
 
     def core_findings(self, triples: list[ox.Triple]) -> set[tuple[ox.NamedNode | ox.BlankNode, object]]:
         """Each (focus node, source shape) the compiled core shapes find in error, ``context``
@@ -177,23 +197,17 @@ class Gate:
         data_nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         return self.core.findings(exact_store(self.context_nt + data_nt))
 
-    def _store(self, data_nt: str) -> ox.Store:
-        """The context and the data in an in-memory store (parsed in Rust: no Python term a triple)."""
-        store = ox.Store()
-        store.bulk_load(self.context_nt + data_nt, format=ox.RdfFormat.N_TRIPLES)
-        return store
-
-    def _sparql_conforms(self, data_nt: str) -> bool:
+    def _sparql_conforms(self, data: Staged) -> bool:
         if not self.sparql_rules:
             return True
-        store = self._store(data_nt)
+        store = data.store
         return not any(next(iter(store.query(rule.joined)), None) is not None for rule in self.sparql_rules)
 
     def sparql_violations(self, triples: list[ox.Triple], joined: bool = True) -> dict[str, set[str]]:
         """The focus nodes each SPARQL rule finds in error, by shape: with every focus node at once
         (``joined``, as the gate runs them) or one focus node at a time, pre-bound as SHACL-SPARQL
         defines it (the reference the joined form is tested against)."""
-        store = self._store(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+        store = Staged(triples, self.context_nt).store
         found: dict[str, set[str]] = {}
         for rule in self.sparql_rules:
             if joined:

@@ -7,11 +7,17 @@ they take seconds. So a build also stores their counts, as W3C RDF Data Cube obs
 ``statistics/datasets.ttl`` describes the data sets and their structures. Relative IRIs in both
 resolve against the build's base. The example queries read these observations instead of
 counting again; tests/test_statistics.py checks every count against the raw graphs.
+
+A query whose header says ``# scope: pilot`` counts within one pilot's graph: it gives the same
+observations run over each pilot's graph alone as over the whole store, so a build runs it on
+each pilot's graph in the worker that wrote it (:func:`pilot_statistics`), where the graph is in
+memory already, and only the others over the whole store.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,26 +34,49 @@ def statistics_queries(folder: Path = STATISTICS_DIR) -> list[Path]:
     return sorted(folder.glob("*.rq"))
 
 
-def statistics_quads(store: ox.Store, base: str, folder: Path = STATISTICS_DIR) -> list[ox.Quad]:
+def per_pilot(path: Path) -> bool:
+    """Whether the query's header says ``# scope: pilot``."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            return False
+        if line.removeprefix("#").strip().startswith("scope: pilot"):
+            return True
+    return False
+
+
+def _construct(store: ox.Store, path: Path, base: str) -> list[ox.Triple]:
+    result = store.query(path.read_text(encoding="utf-8"), base_iri=base, use_default_graph_as_union=True)
+    if not isinstance(result, ox.QueryTriples):
+        raise ValueError(f"{path}: a statistic must be a CONSTRUCT query")
+    return list(result)
+
+
+def pilot_statistics(store: ox.Store, base: str, folder: Path = STATISTICS_DIR) -> list[ox.Triple]:
+    """The observations of the ``scope: pilot`` statistics for the one pilot in ``store``."""
+    return [t for path in statistics_queries(folder) if per_pilot(path) for t in _construct(store, path, base)]
+
+
+def statistics_quads(
+    store: ox.Store, base: str, folder: Path = STATISTICS_DIR, pilots: Iterable[ox.Triple] | None = None
+) -> list[ox.Quad]:
     """The quads of ``{base}graph/statistics`` for the data in ``store``, sorted canonically.
 
     Each query of ``folder`` runs over the union of the store's named graphs (pilots and
     vocabulary; the statistics read no term of the statistics graph itself, so a store that
-    already holds one gives the same answer). Each quad appears once.
+    already holds one gives the same answer); but given ``pilots``, the observations of the
+    ``scope: pilot`` queries (:func:`pilot_statistics` of each pilot), those are not run again.
+    Each quad appears once.
     """
     graph = ox.NamedNode(f"{base}{STATISTICS_GRAPH}")
     datasets = ox.parse(path=str(folder / DATASETS), format=ox.RdfFormat.TURTLE, base_iri=base)
     triples: set[ox.Triple] = {quad.triple for quad in datasets}
-
-    def construct(path: Path) -> list[ox.Triple]:
-        result = store.query(path.read_text(encoding="utf-8"), base_iri=base, use_default_graph_as_union=True)
-        if not isinstance(result, ox.QueryTriples):
-            raise ValueError(f"{path}: a statistic must be a CONSTRUCT query")
-        return list(result)
-
+    queries = statistics_queries(folder)
+    if pilots is not None:
+        triples.update(pilots)
+        queries = [path for path in queries if not per_pilot(path)]
     # Queries side by side on every core: pyoxigraph lets go of the GIL while one runs.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for found in pool.map(construct, statistics_queries(folder)):
+        for found in pool.map(lambda path: _construct(store, path, base), queries):
             triples.update(found)
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     return sorted(quads, key=str)

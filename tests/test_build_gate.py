@@ -16,8 +16,8 @@ QB_DATASET = "http://purl.org/linked-data/cube#dataSet"
 def test_a_broken_statistic_stops_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = statistics.statistics_quads
 
-    def broken(store, base):
-        quads = real(store, base)
+    def broken(store, base, **kwargs):
+        quads = real(store, base, **kwargs)
         dropped = next(q for q in quads if q.predicate.value == QB_DATASET)
         return [q for q in quads if q != dropped]
 

@@ -20,7 +20,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads
+from pilotkg.graph.statistics import STATISTICS_GRAPH, statistics_quads, statistics_queries
+from pilotkg.graph.statistics import per_pilot as statistic_per_pilot
 from pilotkg.paths import ROOT, SHAPES_DIR, SOURCES_DIR, STATISTICS_DIR
 from tests.copies import chengdu_copy
 
@@ -273,6 +274,18 @@ def test_quads_sorted_unique_in_one_graph_without_blank_nodes(wuhan):
     # the store already holds the statistics graph: computing it again gives the same quads
     assert next(wuhan.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH)), None) is not None
     assert statistics_quads(wuhan, BASE) == quads
+
+
+@pytest.mark.parametrize("name", ["wuhan", "many"])
+def test_a_builds_per_pilot_counts_are_those_of_the_whole_store(name: str, request) -> None:
+    """A build counts the ``scope: pilot`` statistics in each pilot's worker, over that pilot's
+    graph alone (and the others over the whole store): the graph it writes is every statistic
+    counted over the whole store."""
+    per_pilot = {path.stem for path in statistics_queries() if statistic_per_pilot(path)}
+    assert per_pilot == {"measure-types", "pilots", "sectors", "task-groups"}  # the rest span pilots
+    store = request.getfixturevalue(name)
+    written = sorted(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH)), key=str)
+    assert statistics_quads(store, BASE) == written
 
 
 def test_iris_follow_the_base(built):
