@@ -508,6 +508,7 @@ def _alignments(
 
 
 def _grouped(batches: Iterable[bytes], size: int = 20) -> Iterator[bytes]:
+    """``batches`` joined ``size`` at a time (the last group may be smaller)."""
     group: list[bytes] = []
     for batch in batches:
         group.append(batch)
@@ -536,7 +537,6 @@ def _link_batches(
     holds them all."""
     tasks = [item for p in pilots for item in p.task_items]
     measures = [item for p in pilots for item in p.measure_items]
-    batch: list[bytes] = []
 
     def count(a: URIRef, b: URIRef) -> None:  # links between two pilots' tasks
         x, y = _pilot_of(a, base), _pilot_of(b, base)
@@ -544,14 +544,11 @@ def _link_batches(
             key = (min(x, y), max(x, y))
             shared[key] = shared.get(key, 0) + 1
 
-    for items, seen in ((tasks, count), (measures, None)):
-        for pair in link_lines(items, base, max_links=MAX_LINKS, seen=seen):
-            batch.append(pair)
-            if len(batch) == LINK_BATCH:
-                yield b"".join(batch)
-                batch = []
-    if batch:
-        yield b"".join(batch)
+    def pairs() -> Iterator[bytes]:
+        for items, seen in ((tasks, count), (measures, None)):
+            yield from link_lines(items, base, max_links=MAX_LINKS, seen=seen)
+
+    yield from _grouped(pairs(), LINK_BATCH)
 
 
 def _bounded_map(pool: Executor, fn: Callable, jobs: Iterable, window: int = 4) -> list:
