@@ -40,10 +40,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from pilotkg.graph.publish import to_ox
 from pilotkg.graph.validate import SH
 
 __all__ = ["EXACT", "MAX_COUNT", "CompiledShapes", "exact", "exact_store"]
@@ -51,6 +52,7 @@ __all__ = ["EXACT", "MAX_COUNT", "CompiledShapes", "exact", "exact_store"]
 EXACT = "urn:x-pilotkg-exact:"
 MAX_COUNT = 4
 XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = URIRef(XSD + "string")
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TYPE_PATH = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 
@@ -93,16 +95,11 @@ def exact_store(n_triples: str) -> ox.Store:
 
 def _term(node: Node) -> str:
     """A shapes-graph constant as SPARQL, literals under their stand-in datatype (see :func:`exact`)."""
-    if isinstance(node, URIRef):
-        return str(ox.NamedNode(str(node)))
-    if isinstance(node, Literal):
-        if node.language:
-            return str(ox.Literal(str(node), language=node.language))
-        datatype = str(node.datatype or XSD + "string")
-        if datatype == XSD + "string":
-            return str(ox.Literal(str(node)))
-        return str(ox.Literal(str(node), datatype=ox.NamedNode(EXACT + datatype)))
-    raise ValueError(f"a blank node ({node}) is not a constant a constraint can compare with")
+    if isinstance(node, BNode):
+        raise ValueError(f"a blank node ({node}) is not a constant a constraint can compare with")
+    if isinstance(node, Literal) and not node.language and node.datatype not in (None, XSD_STRING):
+        return str(ox.Literal(str(node), datatype=ox.NamedNode(EXACT + str(node.datatype))))
+    return str(to_ox(node))
 
 
 def _value(var: str) -> str:
@@ -174,7 +171,7 @@ class Branch:
 
 
 class CompiledShapes:
-    """The core shapes of ``shapes`` as SPARQL: :meth:`violated` (one ASK a top-level shape) and
+    """The core shapes of ``shapes`` as SPARQL: :meth:`violated` (one ASK a source shape) and
     :meth:`findings` (each focus node in error, with its source shape)."""
 
     def __init__(self, shapes: Graph) -> None:
@@ -215,7 +212,7 @@ class CompiledShapes:
         return " UNION ".join(sorted(parts))
 
     def _branches(self, shape: Node) -> Iterator[Branch]:
-        if self._active(shape) is False:
+        if not self._active(shape):
             return
         targets = self._targets(shape)
         if (shape, SH.path, None) in self.shapes:  # a property shape with targets of its own
@@ -389,17 +386,10 @@ def _node_kind(c: CompiledShapes, shape: Node, kind: Node, v: str) -> Check:
 
 def _compare(op: str) -> Callable[[CompiledShapes, Node, Node, str], Check]:
     def check(c: CompiledShapes, shape: Node, bound: Node, v: str) -> Check:
-        limit = str(_literal(bound)) if isinstance(bound, Literal) else _term(bound)
+        limit = str(to_ox(bound)) if isinstance(bound, Literal) else _term(bound)  # by value, as written
         return Check("filter", f"!COALESCE({_value(v)} {op} {limit}, false)")
 
     return check
-
-
-def _literal(node: Literal) -> ox.Literal:
-    """A shapes-graph literal as it is, for comparing by value."""
-    if node.language:
-        return ox.Literal(str(node), language=node.language)
-    return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD + "string")))
 
 
 def _length(op: str) -> Callable[[CompiledShapes, Node, Node, str], Check]:

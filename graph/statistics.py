@@ -16,6 +16,7 @@ memory already, and only the others over the whole store.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pilotkg.paths import STATISTICS_DIR
+from pilotkg.query_header import query_header
 
 STATISTICS_GRAPH = "graph/statistics"
 DATASETS = "datasets.ttl"
@@ -36,24 +38,37 @@ def statistics_queries(folder: Path = STATISTICS_DIR) -> list[Path]:
 
 def per_pilot(path: Path) -> bool:
     """Whether the query's header says ``# scope: pilot``."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            return False
-        if line.removeprefix("#").strip().startswith("scope: pilot"):
-            return True
-    return False
+    return _scope(path.read_text(encoding="utf-8")) == "pilot"
 
 
-def _construct(store: ox.Store, path: Path, base: str) -> list[ox.Triple]:
-    result = store.query(path.read_text(encoding="utf-8"), base_iri=base, use_default_graph_as_union=True)
+def _scope(text: str) -> str:
+    words = query_header(text).get("scope", "").split()
+    return words[0] if words else ""
+
+
+def _construct(store: ox.Store, text: str, base: str, path: Path) -> list[ox.Triple]:
+    result = store.query(text, base_iri=base, use_default_graph_as_union=True)
     if not isinstance(result, ox.QueryTriples):
         raise ValueError(f"{path}: a statistic must be a CONSTRUCT query")
     return list(result)
 
 
+def _pilot_queries(folder: Path) -> list[tuple[Path, str]]:
+    """The ``scope: pilot`` queries and their texts, read once a process while the files stay as
+    they are (a build's workers run them for every plan)."""
+    files = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in statistics_queries(folder))
+    return _read_pilot_queries(files)
+
+
+@functools.cache
+def _read_pilot_queries(files: tuple[tuple[Path, int, int], ...]) -> list[tuple[Path, str]]:
+    texts = [(path, path.read_text(encoding="utf-8")) for path, _, _ in files]
+    return [(path, text) for path, text in texts if _scope(text) == "pilot"]
+
+
 def pilot_statistics(store: ox.Store, base: str, folder: Path = STATISTICS_DIR) -> list[ox.Triple]:
     """The observations of the ``scope: pilot`` statistics for the one pilot in ``store``."""
-    return [t for path in statistics_queries(folder) if per_pilot(path) for t in _construct(store, path, base)]
+    return [t for path, text in _pilot_queries(folder) for t in _construct(store, text, base, path)]
 
 
 def statistics_quads(
@@ -76,7 +91,7 @@ def statistics_quads(
         queries = [path for path in queries if not per_pilot(path)]
     # Queries side by side on every core: pyoxigraph lets go of the GIL while one runs.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for found in pool.map(lambda path: _construct(store, path, base), queries):
+        for found in pool.map(lambda path: _construct(store, path.read_text(encoding="utf-8"), base, path), queries):
             triples.update(found)
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     return sorted(quads, key=str)

@@ -17,9 +17,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ConjunctiveGraph
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from pilotkg.graph.publish import to_ox
 from pilotkg.graph.turtle import read_turtle_dir
 from pilotkg.paths import SHAPES_DIR
 
@@ -179,20 +180,8 @@ def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
 def to_oxigraph(graph: Graph) -> ox.Store:
     """An in-memory Oxigraph copy of ``graph`` (default graph only)."""
     store = ox.Store()
-    store.bulk_extend(ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph)
+    store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph)
     return store
-
-
-def _ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 def _violations(report: Graph) -> Iterable[Violation]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template, send_from_directory
 
+from pilotkg.query_header import query_header
 from pilotkg.server.linkeddata import Labeller
 from pilotkg.server.runtime import QueryError, runtime
 
@@ -52,9 +52,6 @@ def yasgui_urls() -> tuple[str, str]:
     return f"{base}/yasgui.min.js", f"{base}/yasgui.min.css"
 
 
-_HEADER = re.compile(r"^#\s*(title|description)\s*:\s*(.*)$", re.IGNORECASE)
-
-
 def load_examples(folder: Path) -> list[dict[str, str]]:
     """queries/*.rq with their ``# title:`` and ``# description:`` headers (folder may be empty)."""
     examples = []
@@ -65,13 +62,11 @@ def load_examples(folder: Path) -> list[dict[str, str]]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        meta = {"title": path.stem.replace("-", " ").replace("_", " "), "description": ""}
-        for line in text.splitlines():
-            m = _HEADER.match(line.strip())
-            if m:
-                meta[m.group(1).lower()] = m.group(2).strip()
-            elif line.strip() and not line.lstrip().startswith("#"):
-                break
+        header = query_header(text)
+        meta = {
+            "title": header.get("title", path.stem.replace("-", " ").replace("_", " ")),
+            "description": header.get("description", ""),
+        }
         examples.append({"name": path.stem, **meta, "query": text})
     return examples
 
