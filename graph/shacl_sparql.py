@@ -89,7 +89,7 @@ def exact(n_triples: str) -> str:
 def exact_store(n_triples: str) -> ox.Store:
     """An in-memory store of ``n_triples`` for :class:`CompiledShapes` (see :func:`exact`)."""
     store = ox.Store()
-    store.bulk_load(exact(n_triples), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(exact(n_triples), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     return store
 
 
