@@ -7,7 +7,7 @@ For each N: generate N plans (bench/generate_plans.py, seed 0) into a temporary 
 
 1. ``pilotkg build -v`` in a child process (load, SHACL gate, similarity links, dumps, store),
    ``--runs`` times: wall time, the time of each step (from ``-v``), peak memory of the build's
-   whole process tree (sampled from /proc every 0.1 s: the main process and its workers), store
+   whole process tree (sampled from /proc every 0.5 s: the main process and its workers), store
    size on disk and triple count;
 2. ``pilotkg serve`` on the built store with the answer cache off: start-up time (until
    ``/healthz`` answers), then every example query of queries/ sent ``--requests`` times in turn
