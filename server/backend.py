@@ -13,6 +13,8 @@ never passed on (it may echo the query, or the store's internals).
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
 import requests
 
@@ -70,13 +72,38 @@ class Backend:
             raise BackendError(502, f"The remote store failed to answer the query (HTTP {response.status_code}).")
         try:
             if graph:
-                return _Triples(list(ox.parse(response.content, ox.RdfFormat.N_TRIPLES)))
-            answer = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+                return _Triples([_canonical_triple(t) for t in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)])
+            answer = ox.parse_query_results(_canonical_results(response.content), ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError, OSError):
             raise BackendError(502, "The remote store answered with something that is not SPARQL results.") from None
         if isinstance(typed, ox.QueryBoolean) and not isinstance(answer, ox.QueryBoolean):
             answer = _boolean(answer)  # Virtuoso answers ASK in JSON as one row, one variable
         return answer
+
+
+# Virtuoso writes xsd:boolean values as "1" and "0"; the embedded store, like the RDF and XSD specs,
+# writes their canonical forms, "true" and "false". Answers are given in those, so that a page or a
+# client reads the same value from either store.
+BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_CANONICAL_BOOLEAN = {"1": "true", "0": "false"}
+
+
+def _canonical_results(content: bytes) -> bytes:
+    if BOOLEAN.encode() not in content:
+        return content
+    document = json.loads(content)
+    for row in document.get("results", {}).get("bindings", ()):
+        for term in row.values():
+            if term.get("datatype") == BOOLEAN and term.get("value") in _CANONICAL_BOOLEAN:
+                term["value"] = _CANONICAL_BOOLEAN[term["value"]]
+    return json.dumps(document).encode()
+
+
+def _canonical_triple(triple: ox.Triple) -> ox.Triple:
+    o = triple.object
+    if isinstance(o, ox.Literal) and o.datatype.value == BOOLEAN and o.value in _CANONICAL_BOOLEAN:
+        return ox.Triple(triple.subject, triple.predicate, ox.Literal(_CANONICAL_BOOLEAN[o.value], datatype=o.datatype))
+    return triple
 
 
 def _boolean(solutions: ox.QuerySolutions) -> ox.QueryBoolean:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from pilotkg.paths import DIST_DIR, ONTOLOGY_DIR, QUERIES_DIR
 
 DEFAULT_BASE = "https://w3id.org/pilotkg/"
@@ -95,6 +97,10 @@ class Settings:
 
     def normalised(self) -> Settings:
         base = self.base if self.base.endswith(("/", "#")) else self.base + "/"
+        try:  # an IRI, so that queries can name it (it holds no quote nor backslash)
+            ox.NamedNode(base)
+        except ValueError as exc:
+            raise ValueError(f"base: not an absolute IRI: {self.base!r} ({exc})") from None
         allow = tuple(self.service_allowlist)
         if self.backend and not self.backend.startswith(("http://", "https://")):
             raise ValueError(f"backend: not an http(s) URL: {self.backend!r}")

@@ -89,7 +89,7 @@ def summary() -> dict:
             }"""  # agencies and sectors (printed) the pilots use, not the vocabularies
         )
         counts = {k: int(v["value"]) for k, v in (counts_rows[0] if counts_rows else {}).items()}
-        triples = rt.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        triples = rt.select(rt.graphs_query("(COUNT(*) AS ?n)", "?s ?p ?o"))
         counts["triples"] = int(triples[0]["n"]["value"]) if triples else 0
         pilots = [r["p"]["value"] for r in rt.select("SELECT ?p WHERE { ?p a pilot:Pilot } ORDER BY ?p")]
         by_sector = rt.select(

@@ -151,8 +151,18 @@ class Runtime:
 
     # -- service description --------------------------------------------------------------
     def named_graphs(self) -> list[str]:
-        rows = self.memo("graphs", lambda: self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"))
-        return [r["g"]["value"] for r in rows]
+        """pilotkg's named graphs (under the base IRI): a remote store holds its own graphs too
+        (Virtuoso's system graphs, the publisher's data), which are not ours to describe."""
+        return [r["g"]["value"] for r in self.memo("graphs", lambda: self.select(self.graphs_query()))]
+
+    def graphs_query(self, select: str = "DISTINCT ?g", pattern: str = "") -> str:
+        """A query over pilotkg's named graphs: ``GRAPH ?g { pattern }`` where ``?g`` is under the base
+        IRI. An empty pattern lists graphs; Virtuoso binds nothing for ``GRAPH ?g { }``, so a
+        remote store is asked for a triple in the graph instead."""
+        inner = pattern or ("?s ?p ?o" if self.settings.backend else "")
+        scope = f'FILTER(STRSTARTS(STR(?g), "{self.settings.base}"))'
+        order = " ORDER BY ?g" if select == "DISTINCT ?g" else ""
+        return f"SELECT {select} WHERE {{ GRAPH ?g {{ {inner} }} {scope} }}{order}"
 
     def service_description(self, endpoint: str) -> bytes:
         formats = "http://www.w3.org/ns/formats/"

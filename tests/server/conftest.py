@@ -85,13 +85,56 @@ def settings_for(env: dict[str, Path], **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(fixture_env):
+def embedded_app(fixture_env):
+    """The app over the fixture's embedded store."""
     from pilotkg.server.app import create_app
 
     application = create_app(settings_for(fixture_env))
     application.config["TESTING"] = True
     yield application
     application.extensions["pilotkg"].pool.close()
+
+
+@pytest.fixture(scope="session")
+def app(embedded_app):
+    """The app the tests use; modules that run on both backends override it (``backends``)."""
+    return embedded_app
+
+
+@pytest.fixture(scope="session")
+def virtuoso_app(fixture_env, tmp_path_factory):
+    """The same app answering from a real Virtuoso (``--backend``), started here and loaded by
+    ``pilotkg publish`` with the fixture store's graphs; stopped at the end of the session."""
+    from pilotkg.graph.graph_store import Target, chunks_of, publish
+    from pilotkg.server.app import create_app
+    from tests.virtuoso import PASSWORD, USER, VIRTUOSO, running
+
+    if VIRTUOSO is None:
+        pytest.skip("Debian's virtuoso-opensource is not installed")
+    root = tmp_path_factory.mktemp("virtuoso-backend")
+    nquads = root / "fixture.nq"
+    code = (  # the fixture store's quads, a graph's together (in a child: the app holds the store)
+        "import sys, pyoxigraph as ox\n"
+        "s = ox.Store.read_only(sys.argv[1])\n"
+        "quads = sorted(s, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))\n"
+        "ox.serialize(quads, sys.argv[2], ox.RdfFormat.N_QUADS)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(fixture_env["store"]), str(nquads)], check=True)
+    with running(root / "virtuoso") as virtuoso:
+        publish(chunks_of(nquads), Target(virtuoso.graph_store, USER, PASSWORD))
+        application = create_app(settings_for(fixture_env, backend=virtuoso.sparql))
+        application.config["TESTING"] = True
+        try:
+            yield application
+        finally:
+            application.extensions["pilotkg"].pool.close()
+
+
+@pytest.fixture(scope="module", params=["embedded", "virtuoso"])
+def backend_app(request):
+    """The app on each backend in turn, the embedded store and Virtuoso: a module whose ``app``
+    is this one runs whole on both (and must give the same answers)."""
+    return request.getfixturevalue(f"{request.param}_app")
 
 
 @pytest.fixture

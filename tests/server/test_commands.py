@@ -53,3 +53,9 @@ def test_server_options():
 def test_settings_travel_through_the_environment():
     settings = Settings(query_timeout=2.5, service_allowlist=("http://a/", "http://b/"), isolate_network=False)
     assert Settings.from_env(settings.normalised().to_env()) == settings.normalised()
+
+
+def test_a_base_that_is_no_iri_is_refused_by_name():
+    """The base IRI is written into the server's own queries: it must be an IRI (no quote)."""
+    with pytest.raises(ValueError, match="base: not an absolute IRI"):
+        Settings(base='https://example.org/a" } #').normalised()

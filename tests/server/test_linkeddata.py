@@ -14,6 +14,12 @@ ID = BASE + "id/"
 TASK = "pilot/wuhan-2022/task/1-1"
 
 
+@pytest.fixture(scope="module")
+def app(backend_app):
+    """Every test here runs on the embedded store and on Virtuoso (tests/server/conftest.py)."""
+    return backend_app
+
+
 @pytest.mark.parametrize(
     ("accept", "ext"),
     [
