@@ -156,11 +156,14 @@ class Runtime:
         return [r["g"]["value"] for r in self.memo("graphs", lambda: self.select(self.graphs_query()))]
 
     def graphs_query(self, select: str = "DISTINCT ?g", pattern: str = "") -> str:
-        """A query over pilotkg's named graphs: ``GRAPH ?g { pattern }`` where ``?g`` is under the base
-        IRI. An empty pattern lists graphs; Virtuoso binds nothing for ``GRAPH ?g { }``, so a
-        remote store is asked for a triple in the graph instead."""
-        inner = pattern or ("?s ?p ?o" if self.settings.backend else "")
-        scope = f'FILTER(STRSTARTS(STR(?g), "{self.settings.base}"))'
+        """A query over pilotkg's named graphs: ``GRAPH ?g { pattern }``. The embedded store holds
+        only what a build wrote; on a remote store ``?g`` must be under the base IRI (the store has
+        graphs of its own), and as Virtuoso binds nothing for ``GRAPH ?g { }``, an empty pattern
+        (a list of graphs) asks for a triple in the graph there. No filter on the embedded store:
+        it would be read on every quad of a count over all of them."""
+        remote = bool(self.settings.backend)
+        inner = pattern or ("?s ?p ?o" if remote else "")
+        scope = f'FILTER(STRSTARTS(STR(?g), "{self.settings.base}"))' if remote else ""
         order = " ORDER BY ?g" if select == "DISTINCT ?g" else ""
         return f"SELECT {select} WHERE {{ GRAPH ?g {{ {inner} }} {scope} }}{order}"
 
