@@ -144,6 +144,18 @@ def test_home_page(client):
     assert 'href="/dumps/"' in html and 'href="/query"' in html
 
 
+def test_the_home_page_counts_the_triples_of_pilotkg_graphs_only(client, embedded_app):
+    """On Virtuoso too: its system graphs are not counted as the graph's triples."""
+
+    def triples(html: str) -> str:
+        found = re.search(r'id="count-triples">\s*([\d,]+)\s*<', html)
+        assert found, html[:500]
+        return found.group(1)
+
+    here = client.get("/").get_data(as_text=True)
+    assert triples(here) == triples(embedded_app.test_client().get("/").get_data(as_text=True))
+
+
 def test_query_page_lists_examples(client):
     r = client.get("/query")
     assert r.status_code == 200
