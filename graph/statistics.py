@@ -56,7 +56,7 @@ def _construct(store: ox.Store, text: str, base: str, path: Path) -> list[ox.Tri
 def _pilot_queries(folder: Path) -> list[tuple[Path, str]]:
     """The ``scope: pilot`` queries and their texts, read once a process while the files stay as
     they are (a build's workers run them for every plan)."""
-    files = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in statistics_queries(folder))
+    files = tuple((p, s.st_mtime_ns, s.st_size) for p in statistics_queries(folder) for s in [p.stat()])
     return _read_pilot_queries(files)
 
 
@@ -85,13 +85,13 @@ def statistics_quads(
     graph = ox.NamedNode(f"{base}{STATISTICS_GRAPH}")
     datasets = ox.parse(path=str(folder / DATASETS), format=ox.RdfFormat.TURTLE, base_iri=base)
     triples: set[ox.Triple] = {quad.triple for quad in datasets}
-    queries = statistics_queries(folder)
+    queries = [(path, path.read_text(encoding="utf-8")) for path in statistics_queries(folder)]
     if pilots is not None:
         triples.update(pilots)
-        queries = [path for path in queries if not per_pilot(path)]
+        queries = [(path, text) for path, text in queries if _scope(text) != "pilot"]
     # Queries side by side on every core: pyoxigraph lets go of the GIL while one runs.
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for found in pool.map(lambda path: _construct(store, path.read_text(encoding="utf-8"), base, path), queries):
+        for found in pool.map(lambda query: _construct(store, query[1], base, query[0]), queries):
             triples.update(found)
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     return sorted(quads, key=str)

@@ -153,7 +153,8 @@ class Runtime:
     def named_graphs(self) -> list[str]:
         """pilotkg's named graphs (under the base IRI): a remote store holds its own graphs too
         (Virtuoso's system graphs, the publisher's data), which are not ours to describe."""
-        return [r["g"]["value"] for r in self.memo("graphs", lambda: self.select(self.graphs_query()))]
+        query = self.graphs_query() + " ORDER BY ?g"
+        return [r["g"]["value"] for r in self.memo("graphs", lambda: self.select(query))]
 
     def graphs_query(self, select: str = "DISTINCT ?g", pattern: str = "") -> str:
         """A query over pilotkg's named graphs: ``GRAPH ?g { pattern }``. The embedded store holds
@@ -164,8 +165,7 @@ class Runtime:
         remote = bool(self.settings.backend)
         inner = pattern or ("?s ?p ?o" if remote else "")
         scope = f'FILTER(STRSTARTS(STR(?g), "{self.settings.base}"))' if remote else ""
-        order = " ORDER BY ?g" if select == "DISTINCT ?g" else ""
-        return f"SELECT {select} WHERE {{ GRAPH ?g {{ {inner} }} {scope} }}{order}"
+        return f"SELECT {select} WHERE {{ GRAPH ?g {{ {inner} }} {scope} }}"
 
     def service_description(self, endpoint: str) -> bytes:
         formats = "http://www.w3.org/ns/formats/"
