@@ -1,13 +1,16 @@
 """Benchmark: pilotkg's SPARQL endpoint vs ``oxigraph serve-read-only --union-default-graph``.
 
-One run: both servers over the same graph (our store from ``pilotkg build``; Oxigraph loaded
-from the same dump into a temporary store), the example queries of queries/ (a built-in set
-when that folder is empty) sent round-robin by wrk (Debian's ``wrk``, a C load generator) at
-concurrency 1, 8 and 32, on 127.0.0.1 only. Prints throughput, p50 and p99 and the ratios.
+One run: Oxigraph and pilotkg (default settings, and with the answer cache off) over the same
+graph (our store from ``pilotkg build``; Oxigraph loaded from the same dump into a temporary
+store), all up at once. Two mixes, each sent round-robin by wrk (Debian's ``wrk``, a C load
+generator) at concurrency 1, 8 and 32, on 127.0.0.1 only: the light mix of bench/light-queries/
+(a count, a group-by over sectors, one task by number, measures per type, a CONTAINS filter) and
+the example queries of queries/. The servers take turns point by point, in an order rotated each
+round, so drift hits all of them; the medians of the rounds and the ratios are printed.
 
-    .venv/bin/python bench/endpoint_bench.py [--duration 5] [--dist dist] [--json out.json]
+    .venv/bin/python bench/endpoint_bench.py [--mix both|light|examples] [--rounds 3] [--duration 5]
 
-Not a test: it asserts nothing about time. The target of issue 3 is printed next to the figures.
+Not a test: it asserts nothing about time. The goals of issue 12 are printed next to the figures.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,11 +159,21 @@ def run_wrk(url: str, script: Path, connections: int, duration: float) -> dict:
     }
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
-    parser.add_argument("--queries", type=Path, default=ROOT / "queries")
+    parser.add_argument("--queries", type=Path, default=ROOT / "queries", help="the example mix's folder")
+    parser.add_argument("--light", type=Path, default=ROOT / "bench" / "light-queries", help="the light mix's folder")
+    parser.add_argument("--mix", choices=("both", "light", "examples"), default="both")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per point (the median is printed)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--no-cache-variant", action="store_true", help="skip the run with the answer cache off")
     args = parser.parse_args()
@@ -174,12 +187,19 @@ def main() -> int:
         print(f"no store or dump in {args.dist}: run `pilotkg build` first", file=sys.stderr)
         return 2
     oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    queries = load_queries(args.queries)
-    source = "queries/" if args.queries.is_dir() and any(args.queries.glob("*.rq")) else "built-in set"
-    print(f"{len(queries)} queries ({source}); {os.cpu_count()} CPUs; {args.duration:g} s per point; dump {dump.name}")
+    mixes = {}
+    if args.mix in ("both", "light"):
+        mixes["light"] = load_queries(args.light)
+    if args.mix in ("both", "examples"):
+        mixes["examples"] = load_queries(args.queries)
+    print(
+        f"mixes: {', '.join(f'{k} ({len(v)} queries)' for k, v in mixes.items())}; {os.cpu_count()} CPUs; "
+        f"{args.duration:g} s per point, {args.rounds} rounds (servers interleaved, order rotated); dump {dump.name}"
+    )
 
     work = Path(tempfile.mkdtemp(prefix="pilotkg-bench-"))
-    results: dict[str, dict] = {}
+    samples: dict[tuple[str, str, int], list[dict]] = {}
+    answers: dict[str, dict[str, list[str]]] = {}
     try:
         oxi_store = work / "oxigraph"
         subprocess.run(
@@ -188,10 +208,8 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-
-        servers = []
         ox_port = free_port()
-        servers.append(
+        servers = [
             (
                 "oxigraph",
                 [
@@ -207,78 +225,99 @@ def main() -> int:
                 f"http://127.0.0.1:{ox_port}",
                 "/query",
             )
-        )
-        variants = [("pilotkg", "512")] + ([] if args.no_cache_variant else [("pilotkg-nocache", "0")])
+        ]
+        variants = [("pilotkg", None)] + ([] if args.no_cache_variant else [("pilotkg-nocache", "0")])
         for name, cache in variants:
             port = free_port()
-            env = dict(os.environ, PILOTKG_CACHE_ENTRIES=cache)
-            servers.append(
-                (
-                    name,
-                    [
-                        sys.executable,
-                        "-m",
-                        "pilotkg.server",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--store",
-                        str(store),
-                        "--no-build",
-                        "--dist",
-                        str(args.dist),
-                    ],
-                    env,
-                    f"http://127.0.0.1:{port}",
-                    "/sparql",
-                )
-            )
+            env = dict(os.environ)
+            env.pop("PILOTKG_CACHE_ENTRIES", None)
+            if cache is not None:
+                env["PILOTKG_CACHE_ENTRIES"] = cache
+            cmd = [
+                sys.executable,
+                "-m",
+                "pilotkg.server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--store",
+                str(store),
+                "--no-build",
+                "--dist",
+                str(args.dist),
+            ]
+            servers.append((name, cmd, env, f"http://127.0.0.1:{port}", "/sparql"))
 
-        answers: dict[str, list[str]] = {}
-        for name, cmd, env, base, path in servers:
-            script = work / f"{name}.lua"
-            script.write_text(lua_script(path, queries))
-            with process(cmd, env=env, log=work / f"{name}.log") as proc:
+        with ExitStack() as stack:  # every server up at once, idle while another is driven
+            for name, cmd, env, base, path in servers:
+                proc = stack.enter_context(process(cmd, env=env, log=work / f"{name}.log"))
                 wait_for(base + ("/healthz" if path == "/sparql" else "/"), proc)
-                answers[name] = []
-                for _qname, text in queries:  # check, and warm up
-                    status, body = post(base + path, text)
-                    answers[name].append(f"{status} {answer_size(body)}" if status == 200 else f"{status}")
-                results[name] = {}
-                for c in CONCURRENCY:
-                    results[name][c] = run_wrk(base + path, script, c, args.duration)
-                    r = results[name][c]
-                    print(
-                        f"  {name:16} c={c:<3} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:8.2f} ms  "
-                        f"p99 {r['p99_ms']:8.2f} ms  non-2xx {r['non_2xx']}"
-                    )
+                answers[name] = {}
+                for mix, queries in mixes.items():
+                    (work / f"{name}-{mix}.lua").write_text(lua_script(path, queries))
+                    answers[name][mix] = []
+                    for _qname, text in queries:  # check, and warm up
+                        status, body = post(base + path, text)
+                        answers[name][mix].append(f"{status} {answer_size(body)}" if status == 200 else f"{status}")
+            for round_ in range(args.rounds):
+                order = servers[round_ % len(servers) :] + servers[: round_ % len(servers)]
+                for mix in mixes:
+                    for c in args.concurrency:
+                        for name, _cmd, _env, base, path in order:
+                            r = run_wrk(base + path, work / f"{name}-{mix}.lua", c, args.duration)
+                            samples.setdefault((mix, name, c), []).append(r)
+                            print(
+                                f"  round {round_ + 1} {mix:8} {name:16} c={c:<3} {r['rps']:9.1f} req/s  "
+                                f"p50 {r['p50_ms']:8.2f} ms  p99 {r['p99_ms']:8.2f} ms  non-2xx {r['non_2xx']}",
+                                flush=True,
+                            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print("\nanswers (status and size) per query:")
-    for i, (qname, _text) in enumerate(queries):
-        row = "  ".join(f"{name}: {answers[name][i]}" for name in answers)
-        same = len({answers[name][i] for name in answers}) == 1
-        print(f"  {qname:32} {row}{'' if same else '   <-- DIFFERENT'}")
-
-    print("\nratios against oxigraph (throughput: ours/oxigraph; p50: ours/oxigraph)")
-    for name in results:
-        if name == "oxigraph":
-            continue
-        for c in CONCURRENCY:
-            ours, ref = results[name][c], results["oxigraph"][c]
-            print(
-                f"  {name:16} c={c:<3} throughput {ours['rps'] / ref['rps']:6.2f}×   "
-                f"p50 {ours['p50_ms'] / ref['p50_ms']:6.2f}×   p99 {ours['p99_ms'] / ref['p99_ms']:6.2f}×"
-            )
-    ours, ref = results["pilotkg"][8], results["oxigraph"][8]
-    print(
-        f"\ntarget (issue 3): at c=8 throughput ≥ 0.5× Oxigraph's -> {ours['rps'] / ref['rps']:.2f}×; "
-        f"p50 ≤ 2× Oxigraph's -> {ours['p50_ms'] / ref['p50_ms']:.2f}×"
-    )
+    names = [s[0] for s in servers]
+    results = {
+        key: {k: median([r[k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms")}
+        | {"non_2xx": sum(r["non_2xx"] for r in runs)}
+        for key, runs in samples.items()
+    }
+    for mix, queries in mixes.items():
+        print(f"\n{mix} mix: answers (status and size) per query")
+        for i, (qname, _text) in enumerate(queries):
+            row = "  ".join(f"{name}: {answers[name][mix][i]}" for name in names)
+            same = len({answers[name][mix][i] for name in names}) == 1
+            print(f"  {qname:32} {row}{'' if same else '   <-- DIFFERENT'}")
+        print(f"{mix} mix: medians of {args.rounds} (ratio to oxigraph: throughput, p50)")
+        for name in names:
+            for c in args.concurrency:
+                r, ref = results[(mix, name, c)], results[(mix, "oxigraph", c)]
+                ratio = (
+                    ""
+                    if name == "oxigraph"
+                    else (f"   {r['rps'] / ref['rps']:5.2f}×  p50 {r['p50_ms'] / ref['p50_ms']:5.2f}×")
+                )
+                print(
+                    f"  {name:16} c={c:<3} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                    f"p99 {r['p99_ms']:7.2f} ms  non-2xx {r['non_2xx']}{ratio}"
+                )
+    if "light" in mixes and "pilotkg-nocache" in names:
+        print("\ngoals (issue 12), light mix, answer cache off:")
+        for c in args.concurrency:
+            r, ref = results[("light", "pilotkg-nocache", c)], results[("light", "oxigraph", c)]
+            print(f"  c={c:<3} throughput {r['rps'] / ref['rps']:.2f}× (goal ≥ 0.8×)", end="")
+            print(f"   p50 {r['p50_ms'] / ref['p50_ms']:.2f}× (goal ≤ 1.5× at c=1)" if c == 1 else "")
     if args.json:
-        args.json.write_text(json.dumps({"queries": [q for q, _ in queries], "results": results}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "mixes": {k: [q for q, _ in v] for k, v in mixes.items()},
+                    "results": [
+                        {"mix": m, "server": s, "connections": c, **v} for (m, s, c), v in sorted(results.items())
+                    ],
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

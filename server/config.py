@@ -36,6 +36,7 @@ class Settings:
     pool_workers: int = field(default_factory=_default_pool_workers)  # query worker processes
     cache_entries: int = 512  # answers kept per web process (the store is read-only); 0 disables
     worker_memory_mb: int = -1  # data (heap) limit per query worker in MB; -1 = from the machine, 0 = none
+    memory_store_mb: int = 64  # a store whose files take at most this many MB is copied into each worker's memory
     fast_budget: float = 1.0  # seconds a query may run in the fast lane before it moves to the slow lane
     slow_workers: int = 0  # query workers of the slow lane; 0 = a quarter of pool_workers (at least 1)
     slow_queue: int = 2  # slow-lane queries that may wait beyond those running (503 past it)
@@ -123,6 +124,7 @@ _INTS = {
     "pool_workers",
     "cache_entries",
     "worker_memory_mb",
+    "memory_store_mb",
     "slow_workers",
     "slow_queue",
     "client_slow_limit",

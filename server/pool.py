@@ -1,9 +1,9 @@
-"""The query workers: two lanes of pebble processes with hard deadlines, admission control, and
+"""The query workers: two lanes of worker processes with hard deadlines, admission control, and
 an answer cache bounded in bytes.
 
 pyoxigraph cannot cancel a running query and releases the GIL while it runs, so a thread cannot
-enforce a time limit. Each query runs in a worker process; pebble kills a worker whose query
-overruns and starts a replacement, while the other workers keep answering.
+enforce a time limit. Each query runs in a worker process (server/workers.py); a worker whose
+query overruns is killed and replaced, while the other workers keep answering.
 
 Fair scheduling: every query starts in the **fast lane** with a short budget
 (``PILOTKG_FAST_BUDGET``). One that outlives it is stopped there and runs again in the **slow
@@ -14,108 +14,48 @@ traffic. The slow lane admits at most ``slow_workers + slow_queue`` queries (503
 Retry-After past that) and each client at most ``client_slow_limit`` of them (429 with
 Retry-After), in the manner of the Wikidata Query Service's per-client limits.
 
-A lane whose pool broke (a worker killed from outside, the store briefly gone) is stopped and
-replaced, never left running beside its successor. The pools are made lazily in the process
-that uses them (each web worker process makes its own).
+A worker that dies (killed from outside, or on a query) is replaced; one that cannot start (the
+store briefly gone) gives 503 and the next query tries again. The workers are made lazily in
+the process that uses them (each web worker process makes its own).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import signal
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import TimeoutError as FutureTimeout
-
-from pebble import ProcessExpired, ProcessPool
 
 from pilotkg.server import engine
 from pilotkg.server.config import Settings
+from pilotkg.server.workers import Crashed, Lane, Timeout, Unavailable
 
 log = logging.getLogger(__name__)
 
 SLOW_MEMORY = 4096  # query texts remembered as slow (least recently seen forgotten first)
 SLOW_MEMORY_SECONDS = 600.0  # and for how long
-
-
-class _Lane:
-    """One pebble pool that heals: a broken pool is stopped before a new one is made."""
-
-    def __init__(self, name: str, owner: QueryPool, workers: int):
-        self.name, self.owner, self.workers = name, owner, workers
-        self._pool: ProcessPool | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-        self.restarts = 0
-
-    @property
-    def settings(self) -> Settings:
-        return self.owner.settings
-
-    def pool(self) -> ProcessPool:
-        pid = os.getpid()
-        pool = self._pool
-        if pool is not None and self._pid == pid and pool.active:
-            return pool
-        with self._lock:
-            if self._pool is not None and self._pid == pid and self._pool.active:
-                return self._pool
-            if self._pool is not None and self._pid == pid:  # broken: stop it, do not leak it
-                self._stop(self._pool)
-                self.restarts += 1
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["pilotkg.server.engine", "rdflib.plugins.sparql.parser"])
-            # Workers that call an allowed SERVICE, or the remote store, need the network; the
-            # grammar check (server/safety.py) then alone keeps SERVICE to the allow-list.
-            backend = self.settings.backend
-            isolate = self.settings.isolate_network and not self.settings.service_allowlist and not backend
-            self._pool = ProcessPool(
-                max_workers=self.workers,
-                initializer=engine.init_worker,
-                initargs=(
-                    str(self.settings.store),
-                    isolate,
-                    self.settings.effective_worker_memory_mb(),
-                    backend,
-                    self.settings.query_timeout,
-                ),
-                context=ctx,
-            )
-            self._pid = pid
-            return self._pool
-
-    def broken(self, pool: ProcessPool) -> None:
-        """Called when ``pool`` failed as a whole: the next call makes a fresh one."""
-        with self._lock:
-            if self._pool is pool:
-                self._stop(pool)
-                self._pool = None
-                self.restarts += 1
-
-    @staticmethod
-    def _stop(pool: ProcessPool) -> None:
-        try:
-            pool.stop()
-            pool.join(timeout=5)
-        except Exception:  # pragma: no cover - a pool that cannot even stop is dropped
-            log.exception("stopping a broken query pool failed")
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None and self._pid == os.getpid():
-                self._stop(self._pool)
-            self._pool = None
+QUEUE_GRACE = 30.0  # seconds a query may wait for a free worker beyond its own budget
 
 
 class QueryPool:
     def __init__(self, settings: Settings):
         self.settings = settings
         slow = settings.effective_slow_workers()
-        self.fast = _Lane("fast", self, max(1, settings.pool_workers - slow))
-        self.slow = _Lane("slow", self, slow)
+        # Workers that call an allowed SERVICE, or the remote store, need the network; the
+        # grammar check (server/safety.py) then alone keeps SERVICE to the allow-list.
+        backend = settings.backend
+        isolate = settings.isolate_network and not settings.service_allowlist and not backend
+        initargs = (
+            str(settings.store),
+            isolate,
+            settings.effective_worker_memory_mb(),
+            backend,
+            settings.query_timeout,
+            settings.memory_store_mb,
+        )
+        self.fast = Lane("fast", max(1, settings.pool_workers - slow), engine.init_worker, initargs)
+        self.slow = Lane("slow", slow, engine.init_worker, initargs)
         self._cache: OrderedDict[tuple, engine.Answer] = OrderedDict()
         self._cache_bytes = 0
         self._cache_lock = threading.Lock()
@@ -177,7 +117,7 @@ class QueryPool:
                     "retry when one has finished.",
                     deadline,
                 )
-            if self._slow_running >= self.slow.workers + settings.slow_queue:
+            if self._slow_running >= self.slow.size + settings.slow_queue:
                 self.rejections += 1
                 return _busy(
                     503,
@@ -202,57 +142,42 @@ class QueryPool:
                         self._slow_by_client[client] -= 1
 
     def _in(
-        self, lane: _Lane, job: engine.Job, budget: float, final: bool, deadline: float | None = None
+        self, lane: Lane, job: engine.Job, budget: float, final: bool, deadline: float | None = None
     ) -> engine.Answer | None:
         """The answer from ``lane`` within ``budget`` seconds; None when the budget ran out and
         this is not the last lane (the query then goes on to the slow lane)."""
-        for attempt in (1, 2):
-            pool = lane.pool()
-            try:
-                future = pool.schedule(engine.run, args=(job,), timeout=budget)
-            except RuntimeError:  # the pool stopped between pool() and schedule(): make another
-                lane.broken(pool)
-                continue
-            try:
-                return future.result(timeout=budget + 30)  # pebble enforces `budget` itself
-            except (FutureTimeout, TimeoutError):
-                future.cancel()
-                if not final:
-                    return None
-                self.timeouts += 1
-                limit = deadline if deadline is not None else budget
-                return engine.Answer(
-                    503,
-                    message=(
-                        f"The query was stopped after its time limit of {limit:g} s "
-                        "(PILOTKG_QUERY_TIMEOUT). Try a more selective query or add a LIMIT."
-                    ),
-                )
-            except ProcessExpired as exc:
-                return engine.Answer(503, message=_crash_message(exc.exitcode, self.settings))
-            except Exception as exc:  # a broken pool (BrokenProcessPool …): heal it and retry once
-                lane.broken(pool)
-                if attempt == 2:
-                    log.exception("query failed twice in a fresh %s pool", lane.name)
-                    return engine.Answer(
-                        503, message="The query workers are restarting; retry in a moment.", retry_after=1
-                    )
-                log.warning("query pool (%s lane) broke (%s); starting a new one", lane.name, type(exc).__name__)
-        return engine.Answer(503, message="The query workers are restarting; retry in a moment.", retry_after=1)
+        try:
+            return lane.call(engine.run, (job,), timeout=budget, wait=budget + QUEUE_GRACE)
+        except Timeout:
+            if not final:
+                return None
+            self.timeouts += 1
+            limit = deadline if deadline is not None else budget
+            return engine.Answer(
+                503,
+                message=(
+                    f"The query was stopped after its time limit of {limit:g} s "
+                    "(PILOTKG_QUERY_TIMEOUT). Try a more selective query or add a LIMIT."
+                ),
+            )
+        except Crashed as exc:
+            return engine.Answer(503, message=_crash_message(exc.exitcode, self.settings))
+        except Unavailable as exc:
+            log.warning("%s lane: %s", lane.name, exc)
+            return engine.Answer(
+                503, message=f"The query workers are not available ({exc}); retry in a moment.", retry_after=1
+            )
 
     def ping(self, timeout: float = 30) -> dict:
+        """A worker's answer to a health check; starts the fast lane's workers first."""
         for attempt in (1, 2):
-            pool = self.fast.pool()
             try:
-                return pool.schedule(engine.ping, timeout=timeout).result()
-            except ProcessExpired:
+                self.fast.start()
+                return self.fast.call(engine.ping, (), timeout=timeout, wait=timeout)
+            except (Crashed, Unavailable):  # a worker killed while idle: its successor answers
                 if attempt == 2:
                     raise
-            except Exception:
-                self.fast.broken(pool)
-                if attempt == 2:
-                    raise
-        raise RuntimeError("unreachable")
+        raise AssertionError("unreachable")
 
     # -- what is remembered ---------------------------------------------------------------
     def _known_slow(self, key: tuple) -> bool:
