@@ -31,7 +31,7 @@ class _PoolCollector:
             ("pilotkg_query_timeouts", "Queries stopped at their deadline.", pool.timeouts),
             ("pilotkg_query_rejections", "Queries refused by slow-lane admission (429 and 503).", pool.rejections),
             ("pilotkg_cache_hits", "Answers served from the answer cache.", pool.cache_hits),
-            ("pilotkg_worker_pool_restarts", "Query pools replaced after breaking.", pool.restarts),
+            ("pilotkg_worker_restarts", "Query workers replaced after a deadline or a crash.", pool.restarts),
             ("pilotkg_build_switches", "Switches to a new build without a restart.", rt.switches),
         ):
             family = CounterMetricFamily(name, help_text)

@@ -343,7 +343,7 @@ def test_metrics_in_the_prometheus_text_format(client):
         "pilotkg_slow_lane_queries",
         "pilotkg_cache_bytes",
         "pilotkg_cache_hits",
-        "pilotkg_worker_pool_restarts",
+        "pilotkg_worker_restarts",
         "pilotkg_build_switches",
     ):
         assert name in families, name
