@@ -51,6 +51,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
         access_log.install(app)
     app.after_request(_headers)
+    app.wsgi_app = SiteHeaders(app.wsgi_app)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals["settings"] = settings
     app.jinja_env.filters["local"] = linkeddata.local_href
@@ -94,25 +95,61 @@ def _validators(response: Response) -> None:
     response.headers.setdefault("Cache-Control", f"public, max-age={MAX_AGE}")
     if "ETag" not in response.headers:
         response.add_etag()
-    response.make_conditional(request)
+    environ = request.environ
+    if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ or "HTTP_RANGE" in environ:
+        response.make_conditional(request)
 
 
 def _headers(response: Response) -> Response:
     _validators(response)
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", content_security_policy())
-    if request.method in ("GET", "HEAD", "POST", "OPTIONS") and not request.path.endswith("update"):
-        headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Expose-Headers"] = "Content-Type, Content-Length, X-PilotKG-Truncated, Link"
-        if request.method == "OPTIONS":
-            headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-            headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-            headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+class SiteHeaders:
+    """The headers every answer carries, added to the WSGI header list once it is final: the
+    security headers a view has not set itself (the pyLODE page has its own CSP) and CORS on
+    reads. Done here rather than through Flask's header object: five ``setdefault`` calls there
+    were a sixth of a cached answer's time in the web process."""
+
+    CORS_EXPOSE = "Content-Type, Content-Length, X-PilotKG-Truncated, Link"
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self._policies: dict[bool, list[tuple[str, str]]] = {}
+
+    def fixed(self) -> list[tuple[str, str]]:
+        from pilotkg.server.pages import yasgui_local
+
+        local = yasgui_local()
+        headers = self._policies.get(local)
+        if headers is None:
+            headers = self._policies[local] = [
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("X-Frame-Options", "DENY"),
+                ("Cross-Origin-Opener-Policy", "same-origin"),
+                ("Content-Security-Policy", content_security_policy()),
+            ]
+        return headers
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        cors = method in ("GET", "HEAD", "POST", "OPTIONS") and not environ.get("PATH_INFO", "").endswith("update")
+
+        def with_headers(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend(h for h in self.fixed() if h[0].lower() not in present)
+            if cors:
+                headers = [h for h in headers if h[0].lower() != "access-control-allow-origin"]
+                headers.append(("Access-Control-Allow-Origin", "*"))
+                headers.append(("Access-Control-Expose-Headers", self.CORS_EXPOSE))
+                if method == "OPTIONS":
+                    headers.append(("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"))
+                    headers.append(("Access-Control-Allow-Headers", "Accept, Content-Type"))
+                    headers.append(("Access-Control-Max-Age", "86400"))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, with_headers)
 
 
 def _http_error(exc: HTTPException) -> Response:

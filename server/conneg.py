@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 RESULT_TYPES = {  # media type -> result format name (order = server preference)
     "application/sparql-results+json": "json",
     "application/json": "json",
@@ -105,6 +107,7 @@ def negotiate(header: str | None, offers: list[str]) -> str | None:
     return chosen
 
 
+@lru_cache(maxsize=512)  # clients send few distinct Accept headers; negotiating was a tenth of a cached answer
 def choose_formats(accept: str | None, fmt: str | None) -> tuple[str | None, str | None, str | None]:
     """(result format, graph format, error) for a SPARQL request.
 

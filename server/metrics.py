@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 bp = Blueprint("metrics", __name__)
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -61,13 +62,25 @@ def install(app: Flask) -> None:
     def _start() -> None:
         g.pilotkg_started = time.perf_counter()
 
+    counters: dict[tuple[str, str, int], Counter] = {}  # labelled children, looked up once each
+    timers: dict[str, Histogram] = {}
+
     @app.after_request
     def _count(response: Response) -> Response:
-        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
-        requests.labels(route, request.method, str(response.status_code)).inc()
+        rule = request.url_rule
+        route = rule.rule if rule is not None else "(no route)"
+        method = request.method if request.method in METHODS else "other"  # labels stay a bounded set
+        key = (route, method, response.status_code)
+        counter = counters.get(key)
+        if counter is None:
+            counter = counters[key] = requests.labels(route, key[1], str(key[2]))
+        counter.inc()
         started = g.get("pilotkg_started")
         if started is not None:
-            latency.labels(route).observe(time.perf_counter() - started)
+            timer = timers.get(route)
+            if timer is None:
+                timer = timers[route] = latency.labels(route)
+            timer.observe(time.perf_counter() - started)
         return response
 
     app.register_blueprint(bp)
