@@ -176,6 +176,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--no-cache-variant", action="store_true", help="skip the run with the answer cache off")
+    parser.add_argument(
+        "--web-workers-variant", type=int, default=0, help="also run pilotkg, cache off, with this many web workers"
+    )
     args = parser.parse_args()
 
     if not shutil.which("wrk"):
@@ -226,13 +229,18 @@ def main() -> int:
                 "/query",
             )
         ]
-        variants = [("pilotkg", None)] + ([] if args.no_cache_variant else [("pilotkg-nocache", "0")])
-        for name, cache in variants:
+        variants = [("pilotkg", None, None)] + ([] if args.no_cache_variant else [("pilotkg-nocache", "0", None)])
+        if args.web_workers_variant:
+            variants.append((f"pilotkg-nocache-{args.web_workers_variant}web", "0", str(args.web_workers_variant)))
+        for name, cache, web in variants:
             port = free_port()
             env = dict(os.environ)
             env.pop("PILOTKG_CACHE_ENTRIES", None)
+            env.pop("PILOTKG_WEB_WORKERS", None)
             if cache is not None:
                 env["PILOTKG_CACHE_ENTRIES"] = cache
+            if web is not None:
+                env["PILOTKG_WEB_WORKERS"] = web
             cmd = [
                 sys.executable,
                 "-m",

@@ -114,6 +114,7 @@ def serve(
         max_rows=max_rows,
         service_allowlist=tuple(service_allow) or None,
         pool_workers=query_workers,
+        web_workers=web_workers,
         access_log=access_log or None,
         backend=backend,
     )
@@ -122,7 +123,7 @@ def serve(
             raise click.ClickException(f"No store at {settings.store}; run `pilotkg build`.")
     else:
         ensure_store(settings)
-    web_workers = web_workers or int(os.environ.get("PILOTKG_WEB_WORKERS", "1"))
+    web_workers = settings.effective_web_workers()
     threads = threads or int(os.environ.get("PILOTKG_THREADS", "32"))
     source = f"the store at {settings.backend}" if settings.backend else str(settings.store)
     click.echo(f"pilotkg: serving {source} at http://{host}:{port}/ (base {settings.base})", err=True)

@@ -33,7 +33,8 @@ class Settings:
     max_query_bytes: int = 64 * 1024  # a longer query text gets 413
     max_request_bytes: int = 256 * 1024  # a longer request body gets 413
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (exact IRIs)
-    pool_workers: int = field(default_factory=_default_pool_workers)  # query worker processes
+    pool_workers: int = field(default_factory=_default_pool_workers)  # query worker processes (per web worker)
+    web_workers: int = 1  # web worker processes (each with its own query workers, cache and build switch)
     cache_entries: int = 512  # answers kept per web process (the store is read-only); 0 disables
     worker_memory_mb: int = -1  # data (heap) limit per query worker in MB; -1 = from the machine, 0 = none
     memory_store_mb: int = 64  # a store whose files take at most this many MB is copied into each worker's memory
@@ -52,16 +53,21 @@ class Settings:
     def effective_slow_workers(self) -> int:
         return self.slow_workers if self.slow_workers > 0 else max(1, self.pool_workers // 4)
 
+    def effective_web_workers(self) -> int:
+        return max(1, self.web_workers)
+
     def effective_worker_memory_mb(self) -> int:
         """The limit in MB, 0 for none. By default the machine's memory shared by the query
-        workers and the web process (a runaway ORDER BY grew one worker to 5.8 GB)."""
+        workers of every web process and the web processes (a runaway ORDER BY grew one worker
+        to 5.8 GB)."""
         if self.worker_memory_mb >= 0:
             return self.worker_memory_mb
         try:
             total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         except (ValueError, OSError):  # pragma: no cover - not Linux
             return 0
-        return max(512, total // (1024 * 1024) // (self.pool_workers + 2))
+        web = self.effective_web_workers()
+        return max(512, total // (1024 * 1024) // (web * (self.pool_workers + 1) + 1))
 
     @property
     def id_prefix(self) -> str:
@@ -122,6 +128,7 @@ _INTS = {
     "max_query_bytes",
     "max_request_bytes",
     "pool_workers",
+    "web_workers",
     "cache_entries",
     "worker_memory_mb",
     "memory_store_mb",
