@@ -23,11 +23,16 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.fixture
-def lane(tmp_path):
+def _lane(tmp_path, size: int) -> Lane:
+    """A lane whose workers start when a file exists (``os.stat`` stands in for opening a store)."""
     marker = tmp_path / "ready"
     marker.write_text("")
-    made = Lane("test", 2, os.stat, (str(marker),))
+    return Lane("test", size, os.stat, (str(marker),))
+
+
+@pytest.fixture
+def lane(tmp_path):
+    made = _lane(tmp_path, 2)
     yield made
     made.close()
 
@@ -86,9 +91,7 @@ def test_a_worker_that_cannot_start_fails_the_call_and_the_next_call_retries(tmp
 def test_a_full_lane_makes_callers_wait_and_then_gives_up(tmp_path):
     import threading
 
-    marker = tmp_path / "ready"
-    marker.write_text("")
-    single = Lane("test", 1, os.stat, (str(marker),))
+    single = _lane(tmp_path, 1)
     try:
         single.start()
         busy = threading.Thread(target=lambda: single.call(time.sleep, (1.5,), timeout=10, wait=10))
@@ -103,9 +106,7 @@ def test_a_full_lane_makes_callers_wait_and_then_gives_up(tmp_path):
 
 
 def test_close_stops_every_worker(tmp_path):
-    marker = tmp_path / "ready"
-    marker.write_text("")
-    closing = Lane("test", 3, os.stat, (str(marker),))
+    closing = _lane(tmp_path, 3)
     closing.start()
     pids = set()
     deadline = time.monotonic() + 10
