@@ -50,7 +50,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         from pilotkg.server import access_log
 
         access_log.install(app)
-    app.after_request(_headers)
+    app.after_request(_validators)
     app.wsgi_app = SiteHeaders(app.wsgi_app)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals["settings"] = settings
@@ -85,23 +85,19 @@ CACHEABLE = ("/id/", "/graph/", "/sparql", "/ontology", "/search")
 MAX_AGE = 60  # seconds a client or proxy may reuse an answer: the store is read-only between builds
 
 
-def _validators(response: Response) -> None:
+def _validators(response: Response) -> Response:
     """ETag and Cache-Control on successful reads of the Linked Data documents and the endpoint,
     so clients and caches can revalidate (304) instead of fetching again."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.is_streamed:
-        return
+        return response
     if not request.path.startswith(CACHEABLE):
-        return
+        return response
     response.headers.setdefault("Cache-Control", f"public, max-age={MAX_AGE}")
     if "ETag" not in response.headers:
         response.add_etag()
     environ = request.environ
     if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ or "HTTP_RANGE" in environ:
         response.make_conditional(request)
-
-
-def _headers(response: Response) -> Response:
-    _validators(response)
     return response
 
 

@@ -82,19 +82,20 @@ def init_worker(
         NETWORK_ISOLATED = _leave_network()
 
 
-MEMORY_PER_DISK_BYTE = 4  # an in-memory copy took 1.4–1.6× the store's files; room for the queries too
+COPY_PER_FILE_BYTE = 2  # an in-memory copy took 1.4–1.6× the store's files
 
 
 def _fits_in_memory(store_path: str, limit_mb: int, worker_memory_mb: int) -> bool:
     """A small store is answered from a copy in memory: the same engine over the same quads,
     about 3.5× faster than through RocksDB on the example queries (bench/endpoint_bench.py).
-    Only when its files take at most ``limit_mb`` and the worker's memory limit has room."""
+    Only when its files take at most ``limit_mb`` and the copy would take at most half the
+    worker's memory limit (the other half is the queries')."""
     if limit_mb <= 0:
         return False
     size = sum(entry.stat().st_size for entry in os.scandir(store_path) if entry.is_file())
     if size > limit_mb * 1024 * 1024:
         return False
-    return worker_memory_mb <= 0 or size * MEMORY_PER_DISK_BYTE < worker_memory_mb * 1024 * 1024 // 2
+    return worker_memory_mb <= 0 or size * COPY_PER_FILE_BYTE <= worker_memory_mb * 1024 * 1024 // 2
 
 
 def _in_memory(disk: ox.Store) -> ox.Store:

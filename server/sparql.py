@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask import request as flask_request
 
 from pilotkg.server import conneg
 from pilotkg.server.engine import Job
@@ -28,7 +27,6 @@ def error(status: int, message: str, query: str | None = None) -> Response:
 def sparql() -> Response:
     rt = runtime()
     settings = rt.settings
-    request = flask_request._get_current_object()  # the proxy costs a look-up on every use
     if request.method in ("GET", "HEAD"):  # HEAD answers as GET does; Flask drops the body
         args = request.args
         if "update" in args:
@@ -82,7 +80,6 @@ def sparql() -> Response:
 def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None) -> Response:
     rt = runtime()
     settings = rt.settings
-    request = flask_request._get_current_object()
     if len(query.encode("utf-8", "surrogatepass")) > settings.max_query_bytes:
         return error(413, f"The query is longer than {settings.max_query_bytes} bytes.")
     if not query.strip():

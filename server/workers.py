@@ -138,26 +138,29 @@ class Lane:
 
     def _take(self, wait: float) -> _Worker:
         deadline = time.monotonic() + wait
-        with self._cond:
-            self._mine()
-            while True:
-                if self._closed:
-                    raise Unavailable("the query workers are shutting down")
-                while self._idle:
-                    worker = self._idle.pop()
-                    if not worker.conn.poll(0):  # an idle worker's pipe is quiet unless it died
-                        return worker
-                    self._cond.release()  # reap it and start its replacement, then look again
-                    try:
-                        self._discard(worker, kill=True)
-                    finally:
-                        self._cond.acquire()
-                if self._alive < self.size:
-                    self._alive += 1
-                    break
-                left = deadline - time.monotonic()
-                if (left <= 0 or not self._cond.wait(left)) and not self._idle:
-                    raise Unavailable(f"no {self.name}-lane query worker became free within {wait:g} s")
+        dead: list[_Worker] = []  # idle workers found dead: counted out here, reaped after the lock
+        try:
+            with self._cond:
+                self._mine()
+                while True:
+                    if self._closed:
+                        raise Unavailable("the query workers are shutting down")
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if not worker.conn.poll(0):  # an idle worker's pipe is quiet unless it died
+                            return worker
+                        dead.append(worker)
+                        self._alive -= 1
+                        self.restarts += 1
+                    if self._alive < self.size:
+                        self._alive += 1
+                        break
+                    left = deadline - time.monotonic()
+                    if (left <= 0 or not self._cond.wait(left)) and not self._idle:
+                        raise Unavailable(f"no {self.name}-lane query worker became free within {wait:g} s")
+        finally:
+            for worker in dead:
+                self._end(worker.process, worker.conn, kill=True)
         return self._ready(*self._launch())
 
     def _launch(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
@@ -195,20 +198,23 @@ class Lane:
 
     def _adopt(self, worker: _Worker) -> None:
         with self._cond:
-            if self._closed or self._pid != os.getpid():
-                self._end(worker.process, worker.conn)
-                return
-            self._idle.append(worker)
-            self._cond.notify()
+            keep = not self._closed and self._pid == os.getpid()
+            if keep:
+                self._idle.append(worker)
+                self._cond.notify()
+        if not keep:
+            self._end(worker.process, worker.conn)
 
     def _give_back(self, worker: _Worker) -> None:
         with self._cond:
-            if self._closed:
+            closed = self._closed
+            if closed:
                 self._alive -= 1
-                self._end(worker.process, worker.conn)
-                return
-            self._idle.append(worker)
-            self._cond.notify()
+            else:
+                self._idle.append(worker)
+                self._cond.notify()
+        if closed:  # the lane closed while this call ran: stop its worker, outside the lock
+            self._end(worker.process, worker.conn)
 
     def _lost(self) -> None:
         with self._cond:
