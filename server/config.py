@@ -11,6 +11,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from pilotkg.paths import DIST_DIR, ONTOLOGY_DIR, QUERIES_DIR
+from pilotkg.server.isolation import targets
 
 DEFAULT_BASE = "https://w3id.org/pilotkg/"
 
@@ -111,6 +112,7 @@ class Settings:
         allow = tuple(self.service_allowlist)
         if self.backend and not self.backend.startswith(("http://", "https://")):
             raise ValueError(f"backend: not an http(s) URL: {self.backend!r}")
+        targets(allow)  # each allowed endpoint has a host and port the workers' relay can reach
         return replace(
             self,
             base=base,

@@ -7,7 +7,6 @@ pyoxigraph's native serialisers. Only bytes travel back to the web process.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field, replace
 import pyoxigraph as ox
 
 from pilotkg.server.backend import Backend, BackendError
+from pilotkg.server.egress import forward
+from pilotkg.server.isolation import Target, leave_network, listen_addresses
 from pilotkg.server.jsonld import compact_jsonld
 from pilotkg.server.safety import Refused, analyse, looks_like_update
 
@@ -48,6 +49,7 @@ MEDIA_TYPES = {
 _STORE: ox.Store | None = None
 _BACKEND: Backend | None = None  # when queries go to a remote store
 NETWORK_ISOLATED = False
+EGRESS: tuple[str, ...] = ()  # the host:port pairs this worker can reach, through the relay
 STORE_KIND = ""  # memory (a copy of a small store), disk (the store itself) or remote
 
 
@@ -58,17 +60,31 @@ def init_worker(
     backend: str = "",
     timeout: float = 10.0,
     memory_store_mb: int = 0,
+    egress: tuple[Target, ...] = (),
+    relay: str = "",
+    hosts: str = "",
 ) -> None:
-    """Pool initializer: limit memory, open the store, then (optionally) leave the network.
+    """Pool initializer: limit memory, leave the network (optionally), open the store.
+
+    With ``isolate_network`` the worker enters an empty network namespace (server/isolation.py);
+    the ``egress`` targets (allowed SERVICE endpoints, the remote store) are then reached through
+    listeners on its loopback that lead to the web process's ``relay`` only (server/egress.py),
+    with ``hosts`` as its /etc/hosts.
 
     The limit is on the data segment (RLIMIT_DATA: heap and private memory), not the address
     space: the store's files are mapped, and a large store would not even open under RLIMIT_AS.
     An allocation past it aborts the worker, which the pool reports as a query over the limit.
     """
-    global _STORE, NETWORK_ISOLATED, _BACKEND, STORE_KIND
+    global _STORE, NETWORK_ISOLATED, _BACKEND, STORE_KIND, EGRESS
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    if isolate_network:  # before the store opens: a user namespace needs a single thread
+        addresses = listen_addresses(egress) if egress and relay else None
+        NETWORK_ISOLATED = leave_network(addresses, hosts)
+        if NETWORK_ISOLATED and addresses:
+            forward(addresses, relay)
+            EGRESS = tuple(str(t) for t in egress)
     if backend:  # queries go to the remote store; the empty one only parses them (server/backend.py)
         _BACKEND = Backend(backend, timeout)
         _STORE, STORE_KIND = ox.Store(), "remote"
@@ -78,8 +94,6 @@ def init_worker(
             _STORE, STORE_KIND = _in_memory(_STORE), "memory"
         else:
             STORE_KIND = "disk"
-    if isolate_network:
-        NETWORK_ISOLATED = _leave_network()
 
 
 COPY_PER_FILE_BYTE = 2  # an in-memory copy took 1.4–1.6× the store's files
@@ -102,34 +116,6 @@ def _in_memory(disk: ox.Store) -> ox.Store:
     memory = ox.Store()
     memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
     return memory
-
-
-def _leave_network() -> bool:
-    """Move this process into a fresh, empty network namespace (needs root or user namespaces).
-
-    Defence in depth behind the SERVICE check: even a query that slipped past it could not
-    open a connection. Pipes to the parent process are unaffected.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        clone_newnet, clone_newuser = 0x40000000, 0x10000000
-        if libc.unshare(clone_newnet) == 0:
-            return True
-        uid, gid = os.getuid(), os.getgid()
-        if libc.unshare(clone_newuser | clone_newnet) == 0:
-            try:  # keep the same ids inside the user namespace
-                with open("/proc/self/setgroups", "w") as fh:
-                    fh.write("deny")
-                with open("/proc/self/uid_map", "w") as fh:
-                    fh.write(f"{uid} {uid} 1")
-                with open("/proc/self/gid_map", "w") as fh:
-                    fh.write(f"{gid} {gid} 1")
-            except OSError:
-                pass
-            return True
-    except Exception:  # pragma: no cover - platform dependent
-        pass
-    return False
 
 
 def store() -> ox.Store:
@@ -300,7 +286,7 @@ def _triples(result: ox.QueryTriples, job: Job) -> Answer:
 
 def ping() -> dict:
     """Health check run inside a worker."""
-    return {"pid": os.getpid(), "network_isolated": NETWORK_ISOLATED, "store": STORE_KIND}
+    return {"pid": os.getpid(), "network_isolated": NETWORK_ISOLATED, "store": STORE_KIND, "egress": list(EGRESS)}
 
 
 TRUNCATED_LINK = "/sparql#limits"  # the service description's section on the row limit

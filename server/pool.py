@@ -29,6 +29,8 @@ from collections import OrderedDict
 
 from pilotkg.server import engine
 from pilotkg.server.config import Settings
+from pilotkg.server.egress import Relay
+from pilotkg.server.isolation import targets
 from pilotkg.server.workers import Crashed, Lane, Timeout, Unavailable
 
 log = logging.getLogger(__name__)
@@ -42,18 +44,26 @@ class QueryPool:
     def __init__(self, settings: Settings):
         self.settings = settings
         slow = settings.effective_slow_workers()
-        # Workers that call an allowed SERVICE, or the remote store, need the network; the
-        # grammar check (server/safety.py) then alone keeps SERVICE to the allow-list.
+        # The workers leave the network in every configuration; allowed SERVICE endpoints and
+        # the remote store are then reached through the relay, which reaches only them.
         backend = settings.backend
-        isolate = settings.isolate_network and not settings.service_allowlist and not backend
-        initargs = (
+        allowed = targets(settings.service_allowlist + ((backend,) if backend else ()))
+        self.egress = Relay(allowed) if settings.isolate_network and allowed else None
+        fixed = (
             str(settings.store),
-            isolate,
+            settings.isolate_network,
             settings.effective_worker_memory_mb(),
             backend,
             settings.query_timeout,
             settings.memory_store_mb,
+            allowed,
         )
+
+        def initargs() -> tuple:
+            if self.egress is None:
+                return fixed
+            return (*fixed, self.egress.path(), self.egress.hosts_path())
+
         self.fast = Lane("fast", max(1, settings.pool_workers - slow), engine.init_worker, initargs)
         self.slow = Lane("slow", slow, engine.init_worker, initargs)
         self._cache: OrderedDict[tuple, engine.Answer] = OrderedDict()
@@ -74,6 +84,8 @@ class QueryPool:
     def close(self) -> None:
         self.fast.close()
         self.slow.close()
+        if self.egress is not None:
+            self.egress.close()
 
     # -- running --------------------------------------------------------------------------
     def run(self, job: engine.Job, timeout: float | None = None, client: str | None = None) -> engine.Answer:

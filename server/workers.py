@@ -84,9 +84,13 @@ class _Worker:
 
 
 class Lane:
-    """Up to ``size`` workers made by ``init(*initargs)``; :meth:`call` runs one function in one."""
+    """Up to ``size`` workers made by ``init(*initargs)``; :meth:`call` runs one function in one.
 
-    def __init__(self, name: str, size: int, init: Callable[..., None], initargs: tuple):
+    ``initargs`` may be a function giving them, called in the web process at each start: what
+    belongs to that process (the egress relay's socket) is then made in it, not in a parent.
+    """
+
+    def __init__(self, name: str, size: int, init: Callable[..., None], initargs: tuple | Callable[[], tuple]):
         self.name, self.size, self._init, self._initargs = name, size, init, initargs
         self.restarts = 0  # workers replaced after a deadline or a crash
         self._cond = threading.Condition()
@@ -166,9 +170,14 @@ class Lane:
     def _launch(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
+        try:
+            initargs = self._initargs() if callable(self._initargs) else self._initargs
+        except BaseException:
+            self._lost()
+            raise
         ours, theirs = ctx.Pipe(duplex=True)
         process = ctx.Process(
-            target=_serve, args=(theirs, self._init, self._initargs), name=f"pilotkg-{self.name}", daemon=True
+            target=_serve, args=(theirs, self._init, initargs), name=f"pilotkg-{self.name}", daemon=True
         )
         try:
             process.start()

@@ -58,9 +58,9 @@ def _attempts(queries: list[str], out) -> None:
     tried to reach one (the indexes), and whether the namespace was entered."""
     import pyoxigraph as ox
 
-    from pilotkg.server.engine import _leave_network
+    from pilotkg.server.isolation import leave_network
 
-    isolated = _leave_network()
+    isolated = leave_network()
     store = ox.Store()
     tried = []
     for index, query in enumerate(queries):
