@@ -235,6 +235,8 @@ def run(job: Job) -> Answer:
             job = replace(job, graph_format="turtle")
         return _triples(result, job)
     except OSError as exc:  # evaluation errors surface while iterating
+        if analysis is not None and analysis.services:  # most likely the remote side: say so
+            return Answer(502, message=f"Query evaluation failed; a SERVICE it calls may have failed: {exc}")
         return Answer(500, message=f"Query evaluation failed: {exc}")
 
 

@@ -62,8 +62,19 @@ def endpoint():
 
 
 @pytest.fixture(scope="module")
-def allowed_app(app_factory, fixture_env, endpoint):
-    allow = (f"http://127.0.0.1:{endpoint.port}/sparql", f"http://localhost:{endpoint.port}/named")
+def closed_port():
+    from tests.server.conftest import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def allowed_app(app_factory, fixture_env, endpoint, closed_port):
+    allow = (
+        f"http://127.0.0.1:{endpoint.port}/sparql",
+        f"http://localhost:{endpoint.port}/named",
+        f"http://127.0.0.1:{closed_port}/down",
+    )
     app = app_factory(fixture_env["store"], service_allowlist=allow, cache_entries=0)
     info = app.extensions["pilotkg"].pool.ping()
     if not info["network_isolated"]:
@@ -71,10 +82,19 @@ def allowed_app(app_factory, fixture_env, endpoint):
     return app
 
 
-def test_the_workers_are_isolated_with_an_allow_list(allowed_app, endpoint):
+def test_the_workers_are_isolated_with_an_allow_list(allowed_app, endpoint, closed_port):
     info = allowed_app.extensions["pilotkg"].pool.ping()
     assert info["network_isolated"] is True
-    assert info["egress"] == [f"127.0.0.1:{endpoint.port}", f"localhost:{endpoint.port}"]
+    found = [Target("127.0.0.1", endpoint.port), Target("127.0.0.1", closed_port), Target("localhost", endpoint.port)]
+    assert info["egress"] == [str(t) for t in sorted(found)]
+
+
+def test_an_allowed_endpoint_that_is_down_is_a_bad_gateway(allowed_app, closed_port):
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{closed_port}/down> {{ ?s ?p ?o }} }}"
+    r = allowed_app.test_client().get("/sparql", query_string={"query": query})
+    assert r.status_code == 502 and "SERVICE" in r.get_data(as_text=True)
+    silent = query.replace("SERVICE", "SERVICE SILENT")
+    assert allowed_app.test_client().get("/sparql", query_string={"query": silent}).status_code == 200
 
 
 @pytest.mark.parametrize("iri", ["http://127.0.0.1:{port}/sparql", "http://localhost:{port}/named"])
