@@ -37,13 +37,27 @@ def install(app: Flask) -> None:
         started = g.get("pilotkg_started")  # set by the metrics hook, which every app has
         took = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         target = request.path + (("?" + request.query_string.decode("latin-1")) if request.query_string else "")
-        log.info(
-            '%s "%s %s %s" %d %.1fms',
-            escape(request.remote_addr or "-"),
-            escape(request.method),
-            escape(target),
-            escape(request.environ.get("SERVER_PROTOCOL", "")),
+        write(
+            request.remote_addr,
+            request.method,
+            target,
+            request.environ.get("SERVER_PROTOCOL", ""),
             response.status_code,
             took,
         )
         return response
+
+    app.extensions["pilotkg.access_log"] = write
+
+
+def write(remote: str | None, method: str, target: str, protocol: str, status: int, took_ms: float) -> None:
+    """One request's line (also written by the fast path, server/fastpath.py)."""
+    log.info(
+        '%s "%s %s %s" %d %.1fms',
+        escape(remote or "-"),
+        escape(method),
+        escape(target),
+        escape(protocol),
+        status,
+        took_ms,
+    )

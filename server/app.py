@@ -51,7 +51,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
         access_log.install(app)
     app.after_request(_validators)
-    app.wsgi_app = SiteHeaders(app.wsgi_app)
+    from pilotkg.server.fastpath import SparqlFastPath
+
+    fast = app.extensions["pilotkg.fast_path"] = SparqlFastPath(app, app.wsgi_app, MAX_AGE)
+    app.wsgi_app = SiteHeaders(fast)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals["settings"] = settings
     app.jinja_env.filters["local"] = linkeddata.local_href

@@ -65,22 +65,32 @@ def install(app: Flask) -> None:
     counters: dict[tuple[str, str, int], Counter] = {}  # labelled children, looked up once each
     timers: dict[str, Histogram] = {}
 
-    @app.after_request
-    def _count(response: Response) -> Response:
-        rule = request.url_rule
-        route = rule.rule if rule is not None else "(no route)"
-        method = request.method if request.method in METHODS else "other"  # labels stay a bounded set
-        key = (route, method, response.status_code)
+    def record(route: str, method: str, status: int, seconds: float | None) -> None:
+        """Count one answered request (also called by the fast path, server/fastpath.py)."""
+        method = method if method in METHODS else "other"  # labels stay a bounded set
+        key = (route, method, status)
         counter = counters.get(key)
         if counter is None:
-            counter = counters[key] = requests.labels(route, key[1], str(key[2]))
+            counter = counters[key] = requests.labels(route, method, str(status))
         counter.inc()
-        started = g.get("pilotkg_started")
-        if started is not None:
+        if seconds is not None:
             timer = timers.get(route)
             if timer is None:
                 timer = timers[route] = latency.labels(route)
-            timer.observe(time.perf_counter() - started)
+            timer.observe(seconds)
+
+    app.extensions["pilotkg.record"] = record
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        rule = request.url_rule
+        started = g.get("pilotkg_started")
+        record(
+            rule.rule if rule is not None else "(no route)",
+            request.method,
+            response.status_code,
+            None if started is None else time.perf_counter() - started,
+        )
         return response
 
     app.register_blueprint(bp)

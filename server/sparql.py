@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from pilotkg.server import conneg
-from pilotkg.server.engine import Job
-from pilotkg.server.runtime import runtime
+from pilotkg.server.engine import Answer, Job
+from pilotkg.server.runtime import Runtime, runtime
 
 bp = Blueprint("sparql", __name__)
 
 READ_ONLY = "This endpoint is read-only: SPARQL Update is not allowed."
 QUERY_CONTENT_TYPES = ("application/sparql-query",)
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded",)
+ANSWERED = "pilotkg.answered"  # environ key: an answer the fast path got, for the view to give
 
 
 def error(status: int, message: str, query: str | None = None) -> Response:
@@ -77,20 +78,23 @@ def sparql() -> Response:
     return run_query(query, defaults, named, fmt)
 
 
-def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None) -> Response:
-    rt = runtime()
+def job_for(
+    rt: Runtime, query: str, defaults: list[str], named: list[str], fmt: str | None, accept: str | None
+) -> Job | tuple[int, str]:
+    """The job a protocol request asks for, or the status and message that refuse it. Shared by
+    the view below and the WSGI fast path (server/fastpath.py), so both read a request alike."""
     settings = rt.settings
     if len(query.encode("utf-8", "surrogatepass")) > settings.max_query_bytes:
-        return error(413, f"The query is longer than {settings.max_query_bytes} bytes.")
+        return 413, f"The query is longer than {settings.max_query_bytes} bytes."
     if not query.strip():
-        return error(400, "The query is empty.")
-    result_format, graph_format, problem = conneg.choose_formats(request.headers.get("Accept"), fmt)
+        return 400, "The query is empty."
+    result_format, graph_format, problem = conneg.choose_formats(accept, fmt)
     if problem:
-        return error(400, problem)
+        return 400, problem
     for iri in defaults + named:
         if not iri or any(c in iri for c in '<>" {}|\\^`') or ":" not in iri:
-            return error(400, f"Not an absolute IRI: {iri!r}")
-    job = Job(
+            return 400, f"Not an absolute IRI: {iri!r}"
+    return Job(
         query=query,
         result_format=result_format,
         graph_format=graph_format,
@@ -100,7 +104,24 @@ def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None
         allowlist=settings.service_allowlist,
         prefixes=rt.prefixes,
     )
-    answer = rt.pool.run(job, client=request.remote_addr or "")
+
+
+def answer_headers(answer: Answer, max_rows: int) -> list[tuple[str, str]]:
+    """The headers of a 200 answer, before the validators (app.py) and the site's own."""
+    headers = [("Content-Type", answer.content_type), ("Vary", "Accept")]
+    if answer.truncated:
+        headers.append(("X-PilotKG-Truncated", f"results cut at {max_rows} rows (PILOTKG_MAX_ROWS)"))
+    return headers
+
+
+def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None) -> Response:
+    rt = runtime()
+    job = job_for(rt, query, defaults, named, fmt, request.headers.get("Accept"))
+    if isinstance(job, tuple):
+        return error(*job)
+    answer = request.environ.pop(ANSWERED, None)  # the fast path ran it already, and it was not a 200
+    if answer is None:
+        answer = rt.pool.run(job, client=request.remote_addr or "")
     if answer.status != 200:
         if answer.status == 406:
             return error(406, answer.message + " Acceptable: " + _acceptable(answer.form), query)
@@ -108,10 +129,9 @@ def run_query(query: str, defaults: list[str], named: list[str], fmt: str | None
         if answer.retry_after:
             response.headers["Retry-After"] = str(answer.retry_after)
         return response
-    response = Response(answer.body, status=200, content_type=answer.content_type)
-    response.headers["Vary"] = "Accept"
-    if answer.truncated:
-        response.headers["X-PilotKG-Truncated"] = f"results cut at {settings.max_rows} rows (PILOTKG_MAX_ROWS)"
+    response = Response(answer.body, status=200)
+    for name, value in answer_headers(answer, rt.settings.max_rows):
+        response.headers[name] = value
     return response
 
 
