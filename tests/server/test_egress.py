@@ -182,3 +182,48 @@ def test_with_a_remote_store_the_workers_reach_it_alone(virtuoso_app):
     r = virtuoso_app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     assert r.status_code == 200 and r.get_json()["boolean"] is True
     assert pool.egress.relayed > 0  # (a worker keeps its connection to the store open between queries)
+
+
+def test_the_real_server_with_an_allow_list_and_two_web_workers(serve_store, fixture_env, tmp_path, canary, endpoint):
+    """``python -m pilotkg.server`` with an allow-list and two web processes (each has its own
+    relay): every red-team spelling of a call to the canary, by GET and by POST, reaches nothing
+    and answers below 500; the allowed endpoint answers."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.server.test_grammar import red_team
+    from tests.server.test_safety import service_queries
+
+    allowed = f"http://127.0.0.1:{endpoint.port}/sparql"
+    with serve_store(
+        fixture_env["store"], tmp_path / "server.log", PILOTKG_SERVICE_ALLOWLIST=allowed, PILOTKG_WEB_WORKERS="2"
+    ) as url:
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as r:
+            info = json.loads(r.read())
+        if not info["network_isolated"]:
+            pytest.skip("this machine does not allow network namespaces")
+        assert info["egress"] == [f"127.0.0.1:{endpoint.port}"]
+
+        def status(request: urllib.request.Request) -> tuple[int, bytes]:
+            try:
+                with urllib.request.urlopen(request, timeout=15) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+
+        for query in red_team(canary.url + "sparql") + service_queries(canary.url):
+            get = urllib.request.Request(url + "/sparql?" + urllib.parse.urlencode({"query": query}))
+            post = urllib.request.Request(
+                url + "/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"}
+            )
+            for request in (get, post):
+                code, body = status(request)
+                assert code < 500 and b"CANARY" not in body, (query, code)
+        call = f"SELECT ?x WHERE {{ SERVICE <{allowed}> {{ ?x ?p ?o }} }}"
+        request = urllib.request.Request(
+            url + "/sparql?" + urllib.parse.urlencode({"query": call}), headers={"Accept": "application/json"}
+        )
+        code, body = status(request)
+        assert code == 200 and b"from-the-allowed-one" in body
+    assert canary.requests == []
