@@ -51,6 +51,12 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
         access_log.install(app)
     app.after_request(_validators)
+    if rt.board is not None:  # several web processes: each request follows the build they share
+
+        @app.before_request
+        def _follow() -> None:
+            rt.follow()
+
     from pilotkg.server.fastpath import SparqlFastPath
 
     fast = app.extensions["pilotkg.fast_path"] = SparqlFastPath(app, app.wsgi_app, MAX_AGE)

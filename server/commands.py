@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import click
@@ -62,8 +63,21 @@ def run_server(settings: Settings, options: dict) -> None:
     """Serve until stopped. The workers are new processes: the settings go through their environment."""
     from granian import Granian
 
+    from pilotkg.server.runtime import store_target
+    from pilotkg.server.switch import ENV as SWITCH_ENV
+    from pilotkg.server.switch import Switchboard
+
     os.environ.update(settings.to_env())
-    Granian(**options).serve()
+    board = None
+    if settings.effective_web_workers() > 1 and settings.reload_interval > 0:  # they switch builds together
+        board = Switchboard.create(store_target(settings))
+        os.environ[SWITCH_ENV] = str(board)
+    try:
+        Granian(**options).serve()
+    finally:
+        if board is not None:
+            shutil.rmtree(board, ignore_errors=True)
+            os.environ.pop(SWITCH_ENV, None)
 
 
 @click.command()

@@ -49,6 +49,8 @@ class SparqlFastPath:
         started = time.perf_counter()
         method = environ.get("REQUEST_METHOD")
         rt: Runtime = self.app.extensions["pilotkg"]
+        if rt.board is not None:  # several web processes: follow the build they share
+            rt.follow()
         if method == "GET":
             params = self._get(environ)
         elif method == "POST":

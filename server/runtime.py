@@ -5,7 +5,9 @@ A build points its output link at a new folder in one step (graph/output.py). Ea
 looks at where its store path leads every ``PILOTKG_RELOAD_INTERVAL`` seconds; when it leads
 somewhere new, it opens a query pool on the new store, checks that it answers, then switches
 over in one assignment and clears its caches. Requests already running finish on the old pool,
-which is closed once they have had their deadline; no request ever sees two graphs.
+which is closed once they have had their deadline; no request ever sees two graphs. Several web
+processes switch together (server/switch.py): each gets its pool ready, and all follow the
+one ``current`` file, read before every request.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pilotkg.prefixes import prefixes as project_prefixes
 from pilotkg.server.config import Settings
 from pilotkg.server.engine import Job
 from pilotkg.server.pool import QueryPool
+from pilotkg.server.switch import Switchboard
 
 ONTOLOGY_NS = "https://w3id.org/pilotkg/ontology#"
 
@@ -54,12 +57,17 @@ class Runtime:
     _watcher: threading.Thread | None = None
     _watch_pid: int | None = None
 
+    board: Switchboard | None = None  # with several web processes: the switch they share
+    _pending: tuple[Path, QueryPool] | None = None  # a pool ready on a build not yet switched to
+    _switch_lock: threading.Lock = field(default_factory=threading.Lock)
+
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         prefixes = project_prefixes(settings.base)
-        target = store_target(settings)
+        board = Switchboard.from_env(settings.effective_web_workers())
+        target = (board.current() if board else None) or store_target(settings)
         pool = QueryPool(replace(settings, store=target))
-        return cls(settings=settings, pool=pool, prefixes=prefixes, serving=target)
+        return cls(settings=settings, pool=pool, prefixes=prefixes, serving=target, board=board)
 
     # -- live rebuilds --------------------------------------------------------------------
     def watch(self) -> None:
@@ -79,16 +87,50 @@ class Runtime:
                 log.exception("switching to the new build failed; still serving %s", self.serving)
 
     def reload_if_changed(self) -> bool:
-        """Switch to the build the store path now leads to, if it changed and answers; True if so."""
+        """Switch to the build the store path now leads to, if it changed and answers; True if so.
+        With several web processes, get a pool ready there and switch when all of them have."""
+        self.follow()
         target = store_target(self.settings)
         if target == self.serving or not target.is_dir():
             return False
+        if self.board is None:
+            self._switch(target, self._opened(target))
+            return True
+        if self._pending is None or self._pending[0] != target:
+            if self._pending is not None:
+                self._pending[1].close()
+            self._pending = (target, self._opened(target))
+        self.board.ready(target)
+        return self.follow()
+
+    def follow(self) -> bool:
+        """Serve the build the processes agreed on, if it is not the one served; True if switched.
+        Called before each request: a ``stat`` while nothing changes."""
+        if self.board is None:
+            return False
+        current = self.board.current()
+        if current is None or current == self.serving:
+            return False
+        with self._switch_lock:
+            if current == self.serving:
+                return False
+            if self._pending is not None and self._pending[0] == current:
+                pool, self._pending = self._pending[1], None
+            else:  # this process was not among the ready ones (started again meanwhile)
+                pool = self._opened(current)
+            self._switch(current, pool)
+        return True
+
+    def _opened(self, target: Path) -> QueryPool:
         pool = QueryPool(replace(self.settings, store=target))
         try:
             pool.ping(timeout=30)  # the new store opens and answers before anyone is sent to it
         except Exception:
             pool.close()
             raise
+        return pool
+
+    def _switch(self, target: Path, pool: QueryPool) -> None:
         old, self.pool, self.serving = self.pool, pool, target
         with self._memo_lock:
             self._memo.clear()
@@ -98,7 +140,6 @@ class Runtime:
         timer = threading.Timer(self.settings.query_timeout + 5, old.close)
         timer.daemon = True
         timer.start()
-        return True
 
     def sparql_prologue(self) -> str:
         return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items())

@@ -1,0 +1,60 @@
+"""Several web processes switch to a new build together (server/switch.py): once any answer has
+come from the new build, every request that starts later is answered from it, whichever process
+takes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.parse
+import urllib.request
+
+from pilotkg.server.switch import Switchboard
+from tests.copies import chengdu_copy
+from tests.server.load import under_load
+
+PILOTS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/pilotkg/ontology#Pilot> }"
+
+
+def test_the_switch_waits_for_every_process(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    folder = Switchboard.create(old)
+    board = Switchboard(folder, processes=2)
+    assert board.current() == old
+    assert board.ready(new) is False and board.current() == old  # the other process is not ready
+    (folder / next(folder.glob("ready-*")).name.replace(f"-{os.getpid()}", "-1")).touch()  # now it is
+    assert board.ready(new) is True and board.current() == new
+    assert Switchboard(folder, processes=2).current() == new  # as every process reads it
+
+
+def _pilots(url: str) -> int:
+    query = urllib.parse.urlencode({"query": PILOTS})
+    with urllib.request.urlopen(f"{url}/sparql?{query}", timeout=30) as r:
+        return int(json.loads(r.read())["results"]["bindings"][0]["n"]["value"])
+
+
+def test_two_web_processes_switch_as_one(serve_store, tmp_path):
+    from pilotkg.graph.build import build
+    from pilotkg.paths import SOURCES_DIR
+
+    wuhan = SOURCES_DIR / "wuhan-2022.txt"
+    copy = tmp_path / "chengdu-2023.txt"
+    copy.write_text(chengdu_copy(wuhan.read_text(encoding="utf-8")), encoding="utf-8")
+    out = tmp_path / "dist"
+    build([wuhan], out)
+    env = {"PILOTKG_DIST": str(out), "PILOTKG_RELOAD_INTERVAL": "0.3", "PILOTKG_WEB_WORKERS": "2"}
+    with serve_store(out / "store", tmp_path / "server.log", **env) as url:
+        assert _pilots(url) == 1
+        with under_load(lambda: (time.monotonic(), _pilots(url), time.monotonic()), clients=6) as (answers, failures):
+            build([wuhan, copy], out)
+            deadline = time.monotonic() + 60
+            while not any(n == 2 for _, n, _ in list(answers)):
+                assert time.monotonic() < deadline, "the server did not switch"
+                time.sleep(0.1)
+            time.sleep(3)  # longer than several reload intervals: a process on its own clock would show
+    assert failures == []
+    first_new = min(end for _, n, end in answers if n == 2)
+    later = [n for start, n, _ in answers if start > first_new]
+    assert len(later) > 50 and set(later) == {2}, sorted(set(later))
+    assert any(n == 1 for _, n, _ in answers)
