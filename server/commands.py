@@ -94,7 +94,7 @@ def run_server(settings: Settings, options: dict) -> None:
     help="A SERVICE endpoint queries may call (repeatable) [PILOTKG_SERVICE_ALLOWLIST; none].",
 )
 @click.option("--query-workers", type=int, help="Query worker processes [PILOTKG_POOL_WORKERS; max(4, 2×CPUs)].")
-@click.option("--web-workers", default=None, type=int, help="Web worker processes [PILOTKG_WEB_WORKERS; 1].")
+@click.option("--web-workers", default=None, type=int, help="Web worker processes [PILOTKG_WEB_WORKERS; 2 on 2 CPUs or more].")
 @click.option("--threads", default=None, type=int, help="Request threads per web worker [PILOTKG_THREADS; 32].")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
 @click.option("--no-build", is_flag=True, help="Fail instead of building the graph when the store is missing.")

@@ -35,7 +35,7 @@ class Settings:
     max_request_bytes: int = 256 * 1024  # a longer request body gets 413
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (exact IRIs)
     pool_workers: int = field(default_factory=_default_pool_workers)  # query worker processes (per web worker)
-    web_workers: int = 1  # web worker processes (each with its own query workers, cache and build switch)
+    web_workers: int = 0  # web worker processes (each with its own query workers and cache); 0 = up to 2, one per CPU
     cache_entries: int = 512  # answers kept per web process (the store is read-only); 0 disables
     worker_memory_mb: int = -1  # data (heap) limit per query worker in MB; -1 = from the machine, 0 = none
     memory_store_mb: int = 64  # a store whose files take at most this many MB is copied into each worker's memory
@@ -55,7 +55,11 @@ class Settings:
         return self.slow_workers if self.slow_workers > 0 else max(1, self.pool_workers // 4)
 
     def effective_web_workers(self) -> int:
-        return max(1, self.web_workers)
+        """One web process is bound by its GIL under load, so two by default on two CPUs or more:
+        they switch builds together (server/switch.py)."""
+        if self.web_workers > 0:
+            return self.web_workers
+        return min(2, os.cpu_count() or 1)
 
     def effective_worker_memory_mb(self) -> int:
         """The limit in MB, 0 for none. By default the machine's memory shared by the query
