@@ -38,6 +38,9 @@ HEADER_TIMEOUT_MS = 10_000  # a client that has not sent its headers by then is 
 MAX_HEAD_BYTES = 256 * 1024  # request line and headers; longer get 431 before the app (a query over 64 KiB: 413)
 
 
+SHUTDOWN_GRACE = 15  # seconds a stopping web worker may take to finish its requests
+
+
 def server_options(host: str, port: int, web_workers: int, threads: int) -> dict:
     """Granian's settings: its HTTP front (Rust, hyper) reads requests without holding a Python
     thread, so clients that send their headers slowly cost a connection each, not a thread; it
@@ -56,6 +59,7 @@ def server_options(host: str, port: int, web_workers: int, threads: int) -> dict
         "http1_settings": HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS, max_buffer_size=MAX_HEAD_BYTES),
         "log_access": False,  # the app writes access lines itself, escaped (server/access_log.py)
         "respawn_failed_workers": True,
+        "workers_kill_timeout": SHUTDOWN_GRACE,  # a web worker that will not stop is killed, not waited for
     }
 
 
@@ -94,7 +98,9 @@ def run_server(settings: Settings, options: dict) -> None:
     help="A SERVICE endpoint queries may call (repeatable) [PILOTKG_SERVICE_ALLOWLIST; none].",
 )
 @click.option("--query-workers", type=int, help="Query worker processes [PILOTKG_POOL_WORKERS; max(4, 2×CPUs)].")
-@click.option("--web-workers", default=None, type=int, help="Web worker processes [PILOTKG_WEB_WORKERS; 2 on 2 CPUs or more].")
+@click.option(
+    "--web-workers", default=None, type=int, help="Web worker processes [PILOTKG_WEB_WORKERS; 2 on 2 CPUs or more]."
+)
 @click.option("--threads", default=None, type=int, help="Request threads per web worker [PILOTKG_THREADS; 32].")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
 @click.option("--no-build", is_flag=True, help="Fail instead of building the graph when the store is missing.")

@@ -7,7 +7,10 @@ command): a worker is a fresh process, so there is nothing else to hand them ove
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
+import time
 
 from flask import Flask
 
@@ -22,7 +25,17 @@ def make_app() -> Flask:
     app = create_app()
     app.extensions["pilotkg"].watch()  # serve a new build as soon as `pilotkg build` has switched
     threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
+    threading.Thread(target=_stop_with_parent, args=(os.getppid(),), name="pilotkg-parent", daemon=True).start()
     return app
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Stop this web worker when the server process that started it is gone (killed, so it could
+    not stop its workers): an orphan would keep its port's share and its query workers."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    log.warning("the server process %d is gone; this web worker stops", parent)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _warm_up(app: Flask) -> None:

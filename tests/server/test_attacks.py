@@ -201,3 +201,35 @@ def test_a_rebuild_under_load_is_served_without_a_restart(serve_store, tmp_path)
         assert all(_pilots(url) == 2 for _ in range(10))
         with urllib.request.urlopen(url + "/dumps/", timeout=10) as r:
             assert r.status == 200
+
+
+def test_web_workers_stop_when_the_server_process_is_killed(serve_store, fixture_env, tmp_path):
+    """kill -9 of the server process itself (which so cannot stop its web workers): the web
+    workers notice and stop, and their query workers with them — nothing is left holding the port."""
+    import os
+    import signal
+    import subprocess
+
+    with serve_store(fixture_env["store"], tmp_path / "server.log", PILOTKG_WEB_WORKERS="2") as url:
+        port = url.rsplit(":", 1)[1]
+        server = int(
+            subprocess.run(["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True).stdout.split()[0]
+        )
+        assert _get(url, "ASK {}") == 200
+        tree = _tree(server)
+        assert len(tree) >= 3  # the server and its two web workers, at least
+        os.kill(server, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while (
+            alive := [p for p in tree if os.path.exists(f"/proc/{p}") and not _zombie(p)]
+        ) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert alive == [], alive
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except OSError:
+        return True

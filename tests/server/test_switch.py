@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import urllib.parse
 import urllib.request
@@ -20,12 +21,15 @@ PILOTS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/pilot
 def test_the_switch_waits_for_every_process(tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
     folder = Switchboard.create(old)
-    board = Switchboard(folder, processes=2)
-    assert board.current() == old
-    assert board.ready(new) is False and board.current() == old  # the other process is not ready
-    (folder / next(folder.glob("ready-*")).name.replace(f"-{os.getpid()}", "-1")).touch()  # now it is
-    assert board.ready(new) is True and board.current() == new
-    assert Switchboard(folder, processes=2).current() == new  # as every process reads it
+    try:
+        board = Switchboard(folder, processes=2)
+        assert board.current() == old
+        assert board.ready(new) is False and board.current() == old  # the other process is not ready
+        (folder / next(folder.glob("ready-*")).name.replace(f"-{os.getpid()}", "-1")).touch()  # now it is
+        assert board.ready(new) is True and board.current() == new
+        assert Switchboard(folder, processes=2).current() == new  # as every process reads it
+    finally:
+        shutil.rmtree(folder)
 
 
 def _pilots(url: str) -> int:
