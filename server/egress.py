@@ -21,10 +21,10 @@ import contextlib
 import logging
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Coroutine
 
+from pilotkg.server import tempdirs
 from pilotkg.server.isolation import Target, hosts_file, listen_addresses
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Relay:
 
     def _start(self) -> None:
         self._pid = os.getpid()
-        self._folder = tempfile.mkdtemp(prefix="pilotkg-egress-")  # 0700: only this user connects
+        self._folder = str(tempdirs.make("egress"))  # 0700: only this user connects
         with open(os.path.join(self._folder, "hosts"), "w", encoding="ascii") as fh:
             fh.write(hosts_file(listen_addresses(tuple(self.allowed))))
         loop = asyncio.new_event_loop()

@@ -21,6 +21,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from pilotkg.server import tempdirs
+
 ENV = "PILOTKG_SWITCH_DIR"
 
 
@@ -39,7 +41,7 @@ class Switchboard:
     @staticmethod
     def create(initial: Path) -> Path:
         """A new folder whose ``current`` is ``initial``, for the processes about to start."""
-        folder = Path(tempfile.mkdtemp(prefix="pilotkg-switch-"))
+        folder = tempdirs.make("switch")
         _write(folder / "current", str(initial))
         return folder
 
