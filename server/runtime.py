@@ -97,9 +97,11 @@ class Runtime:
             self._switch(target, self._opened(target))
             return True
         if self._pending is None or self._pending[0] != target:
-            if self._pending is not None:
-                self._pending[1].close()
-            self._pending = (target, self._opened(target))
+            pool = self._opened(target)  # seconds, perhaps: not under the lock requests may take
+            with self._switch_lock:
+                stale, self._pending = self._pending, (target, pool)
+            if stale is not None:
+                stale[1].close()
         self.board.ready(target)
         return self.follow()
 
