@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.copies import chengdu_copy
+from tests.copies import first_of_two_builds
 from tests.server.conftest import free_port
 from tests.server.load import under_load
 
@@ -55,13 +55,8 @@ def _pilots(url: str) -> tuple[int, str]:
 
 def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_path):
     from pilotkg.graph.build import build
-    from pilotkg.paths import SOURCES_DIR
 
-    wuhan = SOURCES_DIR / "wuhan-2022.txt"
-    copy = tmp_path / "chengdu-2023.txt"
-    copy.write_text(chengdu_copy(wuhan.read_text(encoding="utf-8")), encoding="utf-8")
-    out = tmp_path / "dist"
-    build([wuhan], out)
+    _, both, out = first_of_two_builds(tmp_path)
     # Replica b serves the same build through a link of its own (the output never changes once
     # written), which is switched only once replica a serves the new build: a rolling switch.
     b_link = tmp_path / "replica-b"
@@ -93,7 +88,7 @@ def test_a_rolling_rebuild_behind_a_balancer_fails_no_request(serve_store, tmp_p
                         raise RuntimeError("haproxy did not start: " + balancer.stderr.read().decode()) from None
                     time.sleep(0.2)
             with under_load(lambda: (time.monotonic(), *_pilots(url))) as (answers, failures):
-                build([wuhan, copy], out)
+                build(both, out)
                 _wait(lambda: _pilots(a)[0] == 2)  # replica a is on the new build …
                 assert _pilots(b)[0] == 1  # … and b, not yet switched, still on the old one
                 time.sleep(1)  # the balancer sends to both meanwhile

@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 from pilotkg.server.switch import Switchboard
-from tests.copies import chengdu_copy
+from tests.copies import first_of_two_builds
 from tests.server.load import under_load
 
 PILOTS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/pilotkg/ontology#Pilot> }"
@@ -40,18 +40,13 @@ def _pilots(url: str) -> int:
 
 def test_two_web_processes_switch_as_one(serve_store, tmp_path):
     from pilotkg.graph.build import build
-    from pilotkg.paths import SOURCES_DIR
 
-    wuhan = SOURCES_DIR / "wuhan-2022.txt"
-    copy = tmp_path / "chengdu-2023.txt"
-    copy.write_text(chengdu_copy(wuhan.read_text(encoding="utf-8")), encoding="utf-8")
-    out = tmp_path / "dist"
-    build([wuhan], out)
+    _, both, out = first_of_two_builds(tmp_path)
     env = {"PILOTKG_DIST": str(out), "PILOTKG_RELOAD_INTERVAL": "0.3", "PILOTKG_WEB_WORKERS": "2"}
     with serve_store(out / "store", tmp_path / "server.log", **env) as url:
         assert _pilots(url) == 1
         with under_load(lambda: (time.monotonic(), _pilots(url), time.monotonic()), clients=6) as (answers, failures):
-            build([wuhan, copy], out)
+            build(both, out)
             deadline = time.monotonic() + 60
             while not any(n == 2 for _, n, _ in list(answers)):
                 assert time.monotonic() < deadline, "the server did not switch"
