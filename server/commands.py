@@ -38,6 +38,7 @@ HEADER_TIMEOUT_MS = 10_000  # a client that has not sent its headers by then is 
 MAX_HEAD_BYTES = 256 * 1024  # request line and headers; longer get 431 before the app (a query over 64 KiB: 413)
 
 
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess folder; set before it is imported
 SHUTDOWN_GRACE = 15  # seconds a stopping web worker may take to finish its requests
 
 
@@ -67,21 +68,24 @@ def run_server(settings: Settings, options: dict) -> None:
     """Serve until stopped. The workers are new processes: the settings go through their environment."""
     from granian import Granian
 
+    from pilotkg.server import tempdirs
     from pilotkg.server.runtime import store_target
     from pilotkg.server.switch import ENV as SWITCH_ENV
     from pilotkg.server.switch import Switchboard
 
     os.environ.update(settings.to_env())
-    board = None
-    if settings.effective_web_workers() > 1 and settings.reload_interval > 0:  # they switch builds together
-        board = Switchboard.create(store_target(settings))
-        os.environ[SWITCH_ENV] = str(board)
+    shared: dict[str, Path] = {}  # folders the web processes share, named in their environment
+    if settings.effective_web_workers() > 1:
+        shared[METRICS_ENV] = tempdirs.make("metrics")  # /metrics of all of them (server/metrics.py)
+        if settings.reload_interval > 0:  # they switch builds together
+            shared[SWITCH_ENV] = Switchboard.create(store_target(settings))
+    os.environ.update({name: str(folder) for name, folder in shared.items()})
     try:
         Granian(**options).serve()
     finally:
-        if board is not None:
-            shutil.rmtree(board, ignore_errors=True)
-            os.environ.pop(SWITCH_ENV, None)
+        for name, folder in shared.items():
+            shutil.rmtree(folder, ignore_errors=True)
+            os.environ.pop(name, None)
 
 
 @click.command()

@@ -1,6 +1,7 @@
-"""Several web processes switch to a new build together (server/switch.py): once any answer has
-come from the new build, every request that starts later is answered from it, whichever process
-takes it."""
+"""Several web processes act as one server. They switch to a new build together
+(server/switch.py): once any answer has come from the new build, every request that starts later
+is answered from it, whichever process takes it. And /metrics, whichever process answers it,
+gives the figures of all of them."""
 
 from __future__ import annotations
 
@@ -57,3 +58,25 @@ def test_two_web_processes_switch_as_one(serve_store, tmp_path):
     later = [n for start, n, _ in answers if start > first_new]
     assert len(later) > 50 and set(later) == {2}, sorted(set(later))
     assert any(n == 1 for _, n, _ in answers)
+
+
+def _metric(text: str, line_start: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(line_start))
+
+
+def test_metrics_count_every_web_process(serve_store, fixture_env, tmp_path):
+    query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    with serve_store(fixture_env["store"], tmp_path / "server.log", PILOTKG_WEB_WORKERS="2") as url:
+        for _ in range(40):  # a new connection each time: the kernel spreads them over both processes
+            with urllib.request.urlopen(f"{url}/sparql?{query}", timeout=10) as r:
+                assert r.status == 200
+        time.sleep(1.5)  # every process has written its pool's figures
+        scrapes = []
+        for _ in range(8):
+            with urllib.request.urlopen(f"{url}/metrics", timeout=10) as r:
+                scrapes.append(r.read().decode())
+    answered = [_metric(t, 'pilotkg_requests_total{method="GET",route="/sparql",status="200"}') for t in scrapes]
+    assert answered == [40.0] * 8, answered  # per process, each scrape said about 20 (one run)
+    hits = [_metric(t, "pilotkg_cache_hits_total") for t in scrapes]
+    assert len(set(hits)) == 1 and 38 <= hits[0] <= 40, hits  # one miss per process at most
+    assert all(_metric(t, 'pilotkg_request_seconds_count{route="/sparql"}') == 40 for t in scrapes)
