@@ -22,6 +22,8 @@ from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from pilotkg.server import tempdirs
+
 bp = Blueprint("metrics", __name__)
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
@@ -100,7 +102,7 @@ class _SharedPoolCollector:
         for path in self.folder.glob("pool_*.json"):
             try:
                 figures = json.loads(path.read_text(encoding="utf-8"))
-                running = _running(int(path.stem.split("_")[1]))
+                running = tempdirs.running(int(path.stem.split("_")[1]))
             except (OSError, ValueError):
                 continue
             for name, value in figures.items():
@@ -114,16 +116,6 @@ def _mirror(collector: _SharedPoolCollector) -> None:
         with contextlib.suppress(Exception):  # the next second tries again
             collector.mirror()
         time.sleep(MIRROR_SECONDS)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def install(app: Flask) -> None:

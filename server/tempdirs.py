@@ -26,11 +26,12 @@ def sweep(kind: str) -> None:
             pid = int(folder.name.split("-")[2])
         except (IndexError, ValueError):
             continue
-        if not _running(pid) and folder.stat().st_uid == os.getuid():
+        if not running(pid) and folder.stat().st_uid == os.getuid():
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
