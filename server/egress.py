@@ -180,12 +180,14 @@ async def _join(
         a_writer.close()
 
 
-def forward(addresses: dict[Target, str], relay_path: str) -> threading.Thread:
+def forward(addresses: dict[Target, str], relay_path: str) -> list[Target]:
     """The worker's side, run once it is inside its namespace: listen at each target's address
-    (server/isolation.py gave it) and carry each connection to the relay. A daemon thread."""
+    (server/isolation.py gave it) and carry each connection to the relay, in a daemon thread.
+    Returns the targets it listens for."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     problems: list[str] = []
+    listening: list[Target] = []
 
     def handler(target: Target):
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -200,17 +202,21 @@ def forward(addresses: dict[Target, str], relay_path: str) -> threading.Thread:
 
         return handle
 
+    sockets: dict[tuple[str, int], list[Target]] = {}  # localhost:P and 127.0.0.1:P share one
+    for target, address in sorted(addresses.items()):
+        sockets.setdefault((address, target.port), []).append(target)
+
     async def listen() -> None:
-        for target, address in sorted(addresses.items()):
-            try:
-                await asyncio.start_server(handler(target), address, target.port)
+        for (address, port), sharing in sockets.items():
+            try:  # connections are relayed as for the first of them: the same endpoint
+                await asyncio.start_server(handler(sharing[0]), address, port)
+                listening.extend(sharing)
             except OSError as exc:
-                problems.append(f"{target} on {address}: {exc}")
+                problems.append(f"{', '.join(map(str, sharing))} on {address}: {exc}")
         ready.set()
 
-    thread = threading.Thread(target=_run, args=(loop, listen()), name="pilotkg-egress", daemon=True)
-    thread.start()
+    threading.Thread(target=_run, args=(loop, listen()), name="pilotkg-egress", daemon=True).start()
     ready.wait(10)
     for problem in problems:
         log.warning("a query worker cannot listen for an allowed endpoint: %s", problem)
-    return thread
+    return sorted(listening)

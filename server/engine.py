@@ -49,7 +49,7 @@ MEDIA_TYPES = {
 _STORE: ox.Store | None = None
 _BACKEND: Backend | None = None  # when queries go to a remote store
 NETWORK_ISOLATED = False
-EGRESS: tuple[str, ...] = ()  # the host:port pairs this worker can reach, through the relay
+EGRESS: tuple[str, ...] = ()  # the host:port pairs this worker listens for, leading to the relay
 STORE_KIND = ""  # memory (a copy of a small store), disk (the store itself) or remote
 
 
@@ -83,8 +83,7 @@ def init_worker(
         addresses = listen_addresses(egress) if egress and relay else None
         NETWORK_ISOLATED = leave_network(addresses, hosts)
         if NETWORK_ISOLATED and addresses:
-            forward(addresses, relay)
-            EGRESS = tuple(str(t) for t in egress)
+            EGRESS = tuple(str(t) for t in forward(addresses, relay))
     if backend:  # queries go to the remote store; the empty one only parses them (server/backend.py)
         _BACKEND = Backend(backend, timeout)
         _STORE, STORE_KIND = ox.Store(), "remote"

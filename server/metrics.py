@@ -91,10 +91,7 @@ class _SharedPoolCollector:
         self.app, self.folder = app, folder
 
     def mirror(self) -> None:
-        path = self.folder / f"pool_{os.getpid()}.json"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(pool_figures(self.app)), encoding="utf-8")
-        os.replace(temporary, path)
+        tempdirs.write_atomically(self.folder / f"pool_{os.getpid()}.json", json.dumps(pool_figures(self.app)))
 
     def collect(self):
         self.mirror()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from pilotkg.server import tempdirs
@@ -42,7 +41,7 @@ class Switchboard:
     def create(initial: Path) -> Path:
         """A new folder whose ``current`` is ``initial``, for the processes about to start."""
         folder = tempdirs.make("switch")
-        _write(folder / "current", str(initial))
+        tempdirs.write_atomically(folder / "current", str(initial))
         return folder
 
     def current(self) -> Path | None:
@@ -65,13 +64,5 @@ class Switchboard:
         if len(list(self.folder.glob(f"ready-{name}-*"))) < self.processes:
             return False
         if self.current() != target:
-            _write(self.folder / "current", str(target))
+            tempdirs.write_atomically(self.folder / "current", str(target))
         return True
-
-
-def _write(path: Path, text: str) -> None:
-    """Replace ``path`` in one rename: a reader sees the old text or the new, never a part."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".current-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(temporary, path)

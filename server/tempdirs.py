@@ -39,3 +39,11 @@ def running(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one rename: another process reads the old text or the new, never a part."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(temporary, path)

@@ -130,8 +130,12 @@ class Lane:
             self._mine()
             missing = self.size - self._alive if not self._closed else 0
             self._alive += missing
-        started = [self._launch() for _ in range(missing)]
-        failure: Unavailable | None = None
+        started, failure = [], None
+        for _ in range(missing):
+            try:
+                started.append(self._launch())
+            except Unavailable as exc:  # counted out by _launch; the others still start
+                failure = failure or exc
         for process, conn in started:
             try:
                 self._adopt(self._ready(process, conn))
@@ -172,18 +176,14 @@ class Lane:
         ctx.set_forkserver_preload(PRELOAD)
         try:
             initargs = self._initargs() if callable(self._initargs) else self._initargs
-        except BaseException:
-            self._lost()
-            raise
-        ours, theirs = ctx.Pipe(duplex=True)
-        process = ctx.Process(
-            target=_serve, args=(theirs, self._init, initargs), name=f"pilotkg-{self.name}", daemon=True
-        )
-        try:
+            ours, theirs = ctx.Pipe(duplex=True)
+            process = ctx.Process(
+                target=_serve, args=(theirs, self._init, initargs), name=f"pilotkg-{self.name}", daemon=True
+            )
             process.start()
-        except BaseException:
+        except Exception as exc:  # no process (no fork, no relay socket…): the call gets 503
             self._lost()
-            raise
+            raise Unavailable(f"a query worker could not be started: {exc}") from exc
         theirs.close()
         return process, ours
 
