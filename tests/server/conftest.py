@@ -142,24 +142,25 @@ def client(app):
     return app.test_client()
 
 
-class Canary:
-    """A local HTTP server that must never be contacted by a query."""
+class LocalEndpoint:
+    """A local HTTP server that answers every request with ``body`` as SPARQL results JSON and
+    records each one ("METHOD path")."""
 
-    def __init__(self) -> None:
+    def __init__(self, body: bytes) -> None:
         self.requests: list[str] = []
-        canary = self
+        endpoint = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def _hit(self) -> None:
-                canary.requests.append(f"{self.command} {self.path}")
-                body = b"CANARY-SECRET"
+            def _answer(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                endpoint.requests.append(f"{self.command} {self.path}")
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_HEAD = _hit
+            do_GET = do_POST = do_HEAD = _answer
 
             def log_message(self, *args) -> None:
                 pass
@@ -173,6 +174,13 @@ class Canary:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Canary(LocalEndpoint):
+    """A local HTTP server that must never be contacted by a query."""
+
+    def __init__(self) -> None:
+        super().__init__(b"CANARY-SECRET")
 
 
 @pytest.fixture(scope="session")

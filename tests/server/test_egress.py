@@ -4,10 +4,8 @@ query that the SERVICE check never saw (a trusted job) cannot reach the canary."
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
 import time
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from pilotkg.server import engine
 from pilotkg.server.egress import Relay, header
 from pilotkg.server.isolation import Target, hosts_file, listen_addresses, targets
+from tests.server.conftest import LocalEndpoint
 
 ANSWER = {
     "head": {"vars": ["x"]},
@@ -22,41 +21,10 @@ ANSWER = {
 }
 
 
-class Endpoint:
-    """A local SPARQL endpoint that an operator allows: it answers every query with one row."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        endpoint = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                endpoint.requests.append(f"{self.command} {self.path} {self.rfile.read(length)[:200]!r}")
-                body = json.dumps(ANSWER).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
 def endpoint():
-    e = Endpoint()
+    """A local SPARQL endpoint that an operator allows: it answers every query with one row."""
+    e = LocalEndpoint(json.dumps(ANSWER).encode())
     yield e
     e.close()
 
